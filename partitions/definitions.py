@@ -1,0 +1,29 @@
+"""The two partition sets: trading days for the time series, tickers for per-name assets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dagster import DynamicPartitionsDefinition, TimeWindowPartitionsDefinition
+
+from partitions.trading_calendar import CALENDAR_HORIZON_YEARS, calendar_start, exchange_closures
+
+TRADING_DAY_FORMAT = "%Y-%m-%d"
+
+
+def build_trading_day_partitions(start: dt.date | None = None) -> TimeWindowPartitionsDefinition:
+    """Weekday partitions from start, excluding every NYSE full-day closure."""
+    start = start or calendar_start()
+    horizon = dt.date(dt.date.today().year + CALENDAR_HORIZON_YEARS, 12, 31)
+    closures = [dt.datetime.combine(d, dt.time()) for d in exchange_closures(start, horizon)]
+    return TimeWindowPartitionsDefinition(
+        start=dt.datetime.combine(start, dt.time()),
+        fmt=TRADING_DAY_FORMAT,
+        cron_schedule="0 0 * * 1-5",
+        exclusions=closures,
+        end_offset=1,
+    )
+
+
+trading_day_partitions = build_trading_day_partitions()
+tickers_partitions = DynamicPartitionsDefinition(name="tickers")

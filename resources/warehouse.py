@@ -1,0 +1,72 @@
+"""The DuckDB warehouse: one file, one writer at a time, idempotent partition writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+from filelock import FileLock
+
+from resources.warehouse_schema import TABLES, create_statements
+
+LOCK_TIMEOUT_SECONDS = 600
+
+
+class WarehouseResource(DuckDBResource):
+    """DuckDBResource with the schema created on connect and a cross-process writer lock."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = Path(self.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_SECONDS), super().get_connection() as conn:
+            for statement in create_statements():
+                conn.execute(statement)
+            yield conn
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Commit everything in the block or nothing."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def checked_table(table: str) -> str:
+    """Only tables declared in the schema reach SQL text."""
+    if table not in TABLES:
+        raise ValueError(f"unknown warehouse table {table!r}")
+    return table
+
+
+def replace_slice(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, where: str, params: list) -> int:
+    """Delete the slice `where` selects and insert `frame`, in the caller's transaction."""
+    table = checked_table(table)
+    conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+    if frame.empty:
+        return 0
+    conn.register("incoming_frame", frame)
+    try:
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_frame")
+    finally:
+        conn.unregister("incoming_frame")
+    return len(frame)
+
+
+def date_slice(
+    conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, start, end, column: str = "date"
+) -> int:
+    """Atomically replace the rows of `table` whose `column` lies in [start, end]."""
+    if not column.isidentifier():
+        raise ValueError(f"bad column name {column!r}")
+    with transaction(conn):
+        return replace_slice(conn, table, frame, f"{column} BETWEEN ? AND ?", [start, end])

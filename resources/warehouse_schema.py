@@ -1,0 +1,52 @@
+"""Explicit DDL for every warehouse table; the table names are the asset names."""
+
+from __future__ import annotations
+
+TABLES: dict[str, str] = {
+    "landed_files": """
+        path VARCHAR NOT NULL, vendor VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+        size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, first_date DATE, last_date DATE,
+        row_count BIGINT, status VARCHAR NOT NULL, error VARCHAR, registered_at TIMESTAMP NOT NULL""",
+    "raw_prices": """
+        date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE, high DOUBLE, low DOUBLE,
+        close DOUBLE, volume DOUBLE, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+        source_line BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL""",
+    "prices": """
+        date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE NOT NULL, high DOUBLE NOT NULL,
+        low DOUBLE NOT NULL, close DOUBLE NOT NULL, volume DOUBLE NOT NULL,
+        dollar_volume DOUBLE NOT NULL, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+        source_line BIGINT NOT NULL""",
+    "quarantine": """
+        dataset VARCHAR NOT NULL, date DATE, ticker VARCHAR, reason VARCHAR NOT NULL,
+        vendor VARCHAR, source_file VARCHAR, source_line BIGINT, detected_at TIMESTAMP NOT NULL""",
+    "securities": """
+        ticker VARCHAR NOT NULL, name VARCHAR, sector VARCHAR, sub_industry VARCHAR,
+        cik BIGINT, source_file VARCHAR NOT NULL""",
+    "fundamentals": """
+        ticker VARCHAR NOT NULL, metric VARCHAR NOT NULL, period_end DATE NOT NULL,
+        known_at DATE NOT NULL, value DOUBLE NOT NULL, source VARCHAR NOT NULL""",
+    "universe": """
+        date DATE NOT NULL, ticker VARCHAR NOT NULL, close DOUBLE NOT NULL,
+        adv21 DOUBLE NOT NULL, history_days INTEGER NOT NULL""",
+    "factors": """
+        date DATE NOT NULL, ticker VARCHAR NOT NULL, factor VARCHAR NOT NULL,
+        raw_value DOUBLE NOT NULL, zscore DOUBLE NOT NULL""",
+    "signals": """
+        symbol VARCHAR NOT NULL, signal_timestamp DATE NOT NULL, timestamp DATE NOT NULL,
+        signal DOUBLE NOT NULL, strategy_id VARCHAR NOT NULL""",
+    "target_portfolio": """
+        date DATE NOT NULL, strategy_id VARCHAR NOT NULL, ticker VARCHAR NOT NULL,
+        weight DOUBLE NOT NULL, rebalance_date DATE NOT NULL""",
+    "backtest_returns": """
+        strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL,
+        cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL""",
+    "backtest_metrics": """
+        strategy_id VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL, start_date DATE NOT NULL,
+        end_date DATE NOT NULL, frequency VARCHAR NOT NULL, total_return DOUBLE, cagr DOUBLE,
+        annual_volatility DOUBLE, sharpe DOUBLE, max_drawdown DOUBLE, profitable_trades BIGINT,
+        losing_trades BIGINT, avg_turnover DOUBLE, hyperparameters JSON""",
+}
+
+
+def create_statements() -> list[str]:
+    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]

@@ -1,0 +1,13 @@
+"""Every asset of the code location, in pipeline order."""
+
+from stratengine_assets.backtest.backtest import backtest
+from stratengine_assets.ingestion.prices import prices, raw_prices
+from stratengine_assets.ingestion.reference import fundamentals, securities
+from stratengine_assets.portfolio.target_portfolio import target_portfolio
+from stratengine_assets.research.factors import factors
+from stratengine_assets.research.signals import signals
+from stratengine_assets.research.universe import universe
+
+REFERENCE_ASSETS = [securities, fundamentals]
+DAILY_ASSETS = [raw_prices, prices, universe, factors, signals, target_portfolio]
+ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, backtest]

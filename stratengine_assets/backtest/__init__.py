@@ -1,0 +1,1 @@
+"""Backtest layer: trade the target portfolios and measure them."""

@@ -1,0 +1,94 @@
+"""backtest: each strategy traded over every materialized target-portfolio date, with costs and metrics."""
+
+import json
+
+import numpy as np
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from partitions.trading_calendar import trading_days
+from resources import WarehouseResource
+from resources.warehouse import replace_slice, transaction
+from stratengine_assets.backtest import metrics
+from stratengine_assets.backtest.engine import Simulation, simulate
+from stratengine_assets.portfolio.target_portfolio import target_portfolio
+from stratengine_assets.research.factor_math import daily_returns, forward_fill, to_matrix
+from stratengine_assets.strategies import Strategy, strategy_book
+
+REBALANCES_SQL = """
+SELECT rebalance_date, ticker, weight FROM target_portfolio WHERE strategy_id = ?
+QUALIFY date = min(date) OVER (PARTITION BY rebalance_date)
+"""
+
+
+def _returns(conn, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    days = trading_days(first, last)
+    index = pd.Index(sorted(tickers))
+    conn.register("wanted", pd.DataFrame({"ticker": index.astype(object)}))
+    closes = conn.execute(
+        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
+        [first, last],
+    ).df()
+    close = forward_fill(to_matrix(closes, "close", days, index))
+    return pd.DataFrame(daily_returns(close), index=days, columns=index)
+
+
+def metrics_row(strategy: Strategy, sim: Simulation) -> dict:
+    r = sim.daily["net_return"].to_numpy()
+    return {
+        "strategy_id": strategy.strategy_id,
+        "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+        "start_date": sim.daily["date"].iloc[0],
+        "end_date": sim.daily["date"].iloc[-1],
+        "frequency": "daily",
+        "total_return": metrics.total_return(r),
+        "cagr": metrics.cagr(r),
+        "annual_volatility": metrics.annual_volatility(r),
+        "sharpe": metrics.sharpe_ratio(r),
+        "max_drawdown": metrics.max_drawdown(r),
+        "profitable_trades": sim.profitable_trades,
+        "losing_trades": sim.losing_trades,
+        "avg_turnover": float(np.mean(sim.rebalance_turnover)) if len(sim.rebalance_turnover) else 0.0,
+        "hyperparameters": json.dumps(strategy.hyperparameters(), sort_keys=True),
+    }
+
+
+def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
+    """Simulate one strategy over its materialized targets; None when it has none yet."""
+    rebalances = conn.execute(REBALANCES_SQL, [strategy.strategy_id]).df()
+    if rebalances.empty:
+        return None
+    last = pd.Timestamp(
+        conn.execute("SELECT max(date) FROM target_portfolio WHERE strategy_id = ?", [strategy.strategy_id]).fetchone()[
+            0
+        ]
+    )
+    rebalances["rebalance_date"] = pd.to_datetime(rebalances["rebalance_date"])
+    targets = {d: g.set_index("ticker")["weight"] for d, g in rebalances.groupby("rebalance_date")}
+    returns = _returns(conn, rebalances["ticker"].unique().tolist(), min(targets), last)
+    sim = simulate(targets, returns, strategy.cost_bps)
+    if sim.daily.empty:
+        return None
+    return sim.daily.assign(strategy_id=strategy.strategy_id), metrics_row(strategy, sim)
+
+
+@asset(pool="duckdb", group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
+def backtest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Daily returns and one metrics row per strategy; targets trade at the next session's close."""
+    results = {}
+    with warehouse.get_connection() as conn:
+        for strategy in strategy_book().strategies.values():
+            outcome = run_strategy(conn, strategy)
+            if outcome is None:
+                context.log.warning(f"{strategy.strategy_id}: no target portfolio materialized yet")
+                continue
+            daily, row = outcome
+            with transaction(conn):
+                replace_slice(conn, "backtest_returns", daily, "strategy_id = ?", [strategy.strategy_id])
+                replace_slice(conn, "backtest_metrics", pd.DataFrame([row]), "strategy_id = ?", [strategy.strategy_id])
+            results[strategy.strategy_id] = row
+    metadata = {"strategies": len(results)}
+    for sid, row in results.items():
+        for key in ("total_return", "cagr", "annual_volatility", "sharpe", "max_drawdown", "avg_turnover"):
+            metadata[f"{sid}/{key}"] = MetadataValue.float(float(row[key]))
+    return MaterializeResult(metadata=metadata)

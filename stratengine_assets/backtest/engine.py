@@ -1,0 +1,72 @@
+"""Trading simulation: targets set at a close are traded at the next session's close, then drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Simulation:
+    daily: pd.DataFrame  # date, gross_return, cost, net_return, turnover
+    profitable_trades: int
+    losing_trades: int
+    rebalance_turnover: np.ndarray  # traded notional / NAV at each rebalance after the first
+
+
+def simulate(targets: dict[pd.Timestamp, pd.Series], returns: pd.DataFrame, cost_bps: float) -> Simulation:
+    """Hold each target from the close of the session after its date until the next trade.
+
+    `returns` holds close-to-close simple returns (rows: trading days, columns: tickers; NaN = no price,
+    counted as zero). A trade's turnover is sum|w_target - w_drifted|; cost = turnover x cost_bps / 1e4,
+    charged on the trade day. A trade is one name held over one holding period; it is profitable when
+    its P&L over that period is positive.
+    """
+    days = returns.index
+    trade_at = {days[days > when][0]: weights for when, weights in sorted(targets.items()) if (days > when).any()}
+    trade_days = sorted(trade_at)
+    if not trade_days:
+        return Simulation(
+            pd.DataFrame(columns=["date", "gross_return", "cost", "net_return", "turnover"]),
+            0,
+            0,
+            np.array([]),
+        )
+    r = np.nan_to_num(returns.to_numpy(dtype="float64"))
+    position = np.zeros(r.shape[1])
+    gross, cost, turnover = np.zeros(len(days)), np.zeros(len(days)), np.zeros(len(days))
+    wins = losses = 0
+    rebalance_turnover = []
+    bounds = [*[days.get_loc(d) for d in trade_days], len(days) - 1]
+    for k, day in enumerate(trade_days):
+        start, stop = bounds[k], bounds[k + 1]
+        target = trade_at[day].reindex(returns.columns).fillna(0.0).to_numpy()
+        traded = np.abs(target - position).sum()
+        turnover[start], cost[start] = traded, traded * cost_bps / 1e4
+        if k:
+            rebalance_turnover.append(traded)
+        growth = np.cumprod(1.0 + r[start + 1 : stop + 1], axis=0)
+        if len(growth):
+            value = growth @ target
+            gross[start + 1 : stop + 1] = value / np.concatenate([[target.sum()], value[:-1]]) - 1.0
+            pnl = target * (growth[-1] - 1.0)
+            wins, losses = (
+                wins + int((pnl[target != 0] > 0).sum()),
+                losses + int((pnl[target != 0] < 0).sum()),
+            )
+            position = target * growth[-1] / value[-1] * target.sum()
+        else:
+            position = target
+    first = bounds[0]
+    daily = pd.DataFrame(
+        {
+            "date": days[first:],
+            "gross_return": gross[first:],
+            "cost": cost[first:],
+            "net_return": (1.0 + gross[first:]) * (1.0 - cost[first:]) - 1.0,
+            "turnover": turnover[first:],
+        }
+    )
+    return Simulation(daily, wins, losses, np.array(rebalance_turnover))

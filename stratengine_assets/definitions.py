@@ -1,0 +1,23 @@
+"""The StratEngine code location: assets, checks, resources, jobs and schedules, assembled."""
+
+from dagster import Definitions
+
+from resources import LandingZoneResource, WarehouseResource
+from sensors import daily_update_job, daily_update_schedule
+from stratengine_assets.assets import ALL_ASSETS
+from stratengine_assets.settings import landing_root, warehouse_path
+
+
+def build_resources() -> dict:
+    return {
+        "warehouse": WarehouseResource(database=warehouse_path()),
+        "landing_zone": LandingZoneResource(root=landing_root()),
+    }
+
+
+defs = Definitions(
+    assets=ALL_ASSETS,
+    resources=build_resources(),
+    jobs=[daily_update_job],
+    schedules=[daily_update_schedule],
+)

@@ -1,0 +1,147 @@
+"""Reference data: the security master and point-in-time fundamentals."""
+
+from pathlib import Path
+
+import pandas as pd
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+
+from partitions import tickers_partitions
+from resources import LandingZoneResource, WarehouseResource
+from resources.vendors import (
+    FUNDAMENTAL_METRICS,
+    VendorFileError,
+    parse_annual_fundamentals,
+    parse_securities,
+)
+from resources.warehouse import replace_slice, transaction
+from stratengine_assets.settings import fundamentals_lag_days
+
+QUARANTINE_COLUMNS = [
+    "dataset",
+    "date",
+    "ticker",
+    "reason",
+    "vendor",
+    "source_file",
+    "source_line",
+    "detected_at",
+]
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").tz_localize(None)
+
+
+def _quarantine_rows(frame: pd.DataFrame, dataset: str, reason: str, vendor: str, path: str) -> pd.DataFrame:
+    out = pd.DataFrame({"date": frame.get("period_end"), "ticker": frame["ticker"].astype("object")})
+    return out.assign(
+        dataset=dataset,
+        reason=reason,
+        vendor=vendor,
+        source_file=path,
+        source_line=frame["source_line"].to_numpy(),
+        detected_at=_now(),
+    )[QUARANTINE_COLUMNS]
+
+
+@asset(pool="duckdb", group_name="ingestion", kinds={"duckdb"})
+def securities(
+    context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
+) -> MaterializeResult:
+    """Security master with GICS sector; a later file's row for a ticker replaces an earlier one."""
+    frames, bad, failed = [], [], {}
+    for landed in landing_zone.files("securities"):
+        try:
+            frame = parse_securities(Path(landed.path)).assign(source_file=landed.path)
+        except VendorFileError as exc:
+            failed[landed.path] = str(exc)
+            context.log.warning(f"securities file not ingested: {landed.path}: {exc}")
+            continue
+        invalid = frame["ticker"].isna()
+        bad.append(_quarantine_rows(frame[invalid], "securities", "invalid_ticker", landed.vendor, landed.path))
+        frames.append(frame[~invalid])
+    table = pd.concat(frames) if frames else pd.DataFrame(columns=["ticker"])
+    table = table.drop_duplicates("ticker", keep="last").drop(columns="source_line", errors="ignore")
+    table["ticker"] = table["ticker"].astype("object")
+    quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    with warehouse.get_connection() as conn, transaction(conn):
+        written = replace_slice(conn, "securities", table, "true", [])
+        replace_slice(conn, "quarantine", quarantined, "dataset = 'securities'", [])
+    return MaterializeResult(
+        metadata={
+            "rows": written,
+            "quarantined": len(quarantined),
+            "failed_files": MetadataValue.json(failed),
+        }
+    )
+
+
+def to_point_in_time(filings: pd.DataFrame, lag_days: int, source: str) -> pd.DataFrame:
+    """Wide filings to long rows: one value per (ticker, metric, period_end), usable from known_at."""
+    long = filings.melt(
+        id_vars=["ticker", "period_end"],
+        value_vars=list(FUNDAMENTAL_METRICS.values()),
+        var_name="metric",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long["known_at"] = long["period_end"] + pd.Timedelta(days=lag_days)
+    long["ticker"] = long["ticker"].astype("object")
+    return long.assign(source=source)[["ticker", "metric", "period_end", "known_at", "value", "source"]]
+
+
+def _fiscal_year_mismatches(filings: pd.DataFrame) -> list[str]:
+    """Rows whose 'For Year' contradicts Period Ending; the period end is kept as authoritative."""
+    gap = (filings["fiscal_year"] - filings["period_end"].dt.year).abs()
+    odd = filings[gap > 1]
+    return [
+        f"{r.ticker} line {r.source_line}: For Year {r.fiscal_year}, period end {r.period_end.date()}"
+        for r in odd.itertuples()
+    ]
+
+
+@asset(
+    partitions_def=tickers_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="duckdb",
+    group_name="ingestion",
+    kinds={"duckdb"},
+)
+def fundamentals(
+    context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
+) -> MaterializeResult:
+    """Annual fundamentals, long and point in time: known_at = period end + STRATENGINE_FUNDAMENTALS_LAG_DAYS."""
+    tickers = set(context.partition_keys)
+    lag = fundamentals_lag_days()
+    values, bad, failed, corrected = [], [], {}, []
+    for landed in landing_zone.files("fundamentals"):
+        try:
+            filings = parse_annual_fundamentals(Path(landed.path))
+        except VendorFileError as exc:
+            failed[landed.path] = str(exc)
+            context.log.warning(f"fundamentals file not ingested: {landed.path}: {exc}")
+            continue
+        filings = filings[filings["ticker"].isin(tickers)]
+        undated = filings["period_end"].isna()
+        bad.append(
+            _quarantine_rows(filings[undated], "fundamentals", "unparseable_period_end", landed.vendor, landed.path)
+        )
+        corrected += _fiscal_year_mismatches(filings[~undated])
+        values.append(to_point_in_time(filings[~undated], lag, f"{landed.vendor}:{landed.path}"))
+    table = pd.concat(values) if values else pd.DataFrame(columns=["ticker"])
+    quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    keys = sorted(tickers)
+    with warehouse.get_connection() as conn, transaction(conn):
+        written = replace_slice(conn, "fundamentals", table, "list_contains(?, ticker)", [keys])
+        replace_slice(conn, "quarantine", quarantined, "dataset = 'fundamentals' AND list_contains(?, ticker)", [keys])
+    for note in corrected:
+        context.log.warning(f"fiscal year contradicts the period end, period end kept: {note}")
+    return MaterializeResult(
+        metadata={
+            "rows": written,
+            "tickers": len(keys),
+            "known_at_lag_days": lag,
+            "quarantined": len(quarantined),
+            "fiscal_year_corrections": MetadataValue.json(corrected),
+            "failed_files": MetadataValue.json(failed),
+        }
+    )

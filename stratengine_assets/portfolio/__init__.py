@@ -1,0 +1,1 @@
+"""Portfolio layer: risk estimates, the optimizer and the target portfolio per strategy."""

@@ -1,0 +1,124 @@
+"""Target weights per strategy and trading day: optimized on rebalance days, carried between them."""
+
+import numpy as np
+import pandas as pd
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+
+from partitions import trading_day_partitions
+from partitions.trading_calendar import shift_trading_days, trading_days
+from resources import WarehouseResource
+from resources.warehouse import replace_slice, transaction
+from stratengine_assets.calendar_sql import partition_dates
+from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize_long_only
+from stratengine_assets.portfolio.rebalance import carry_forward, rebalances_for_window
+from stratengine_assets.portfolio.risk import shrunk_covariance, usable_names
+from stratengine_assets.research.factor_math import daily_returns, to_matrix
+from stratengine_assets.research.signals import signals
+from stratengine_assets.strategies import Strategy, strategy_book
+
+CANDIDATES_SQL = """
+SELECT signal_timestamp AS date, symbol AS ticker, signal FROM signals
+WHERE strategy_id = ? AND list_contains(?, signal_timestamp)
+QUALIFY row_number() OVER (PARTITION BY signal_timestamp ORDER BY signal DESC, symbol) <= ?
+"""
+
+
+def _solve(
+    strategy: Strategy,
+    candidates: pd.DataFrame,
+    close: np.ndarray,
+    days: pd.DatetimeIndex,
+    tickers: pd.Index,
+    when: pd.Timestamp,
+) -> pd.DataFrame:
+    """Optimize one rebalance: alpha from signals, risk from trailing returns of the candidates."""
+    end = days.get_loc(when) + 1
+    cols = tickers.get_indexer(candidates["ticker"])
+    returns = daily_returns(close[max(0, end - strategy.covariance_lookback - 1) : end, cols])[1:]
+    keep = usable_names(returns)
+    returns, picked = returns[:, keep], candidates[keep]
+    volatility = np.nanstd(returns, axis=0, ddof=1) * np.sqrt(252)
+    alpha = strategy.information_coefficient * volatility * picked["signal"].to_numpy()
+    weights = optimize_long_only(alpha, shrunk_covariance(returns), strategy.max_weight, strategy.risk_aversion)
+    held = weights > 0
+    return pd.DataFrame({"ticker": picked["ticker"].to_numpy()[held], "weight": weights[held], "rebalance_date": when})
+
+
+def strategy_targets(
+    conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows (date, strategy_id, ticker, weight, rebalance_date) for every trading day in [first, last]."""
+    when = rebalances_for_window(strategy.rebalance, first, last)
+    candidates = conn.execute(CANDIDATES_SQL, [strategy.strategy_id, list(when.date), strategy.candidates]).df()
+    if candidates.empty:
+        return pd.DataFrame(), {}
+    candidates["date"] = pd.to_datetime(candidates["date"])
+    days = trading_days(shift_trading_days(when[0], -(strategy.covariance_lookback + 1)), when[-1])
+    tickers = pd.Index(sorted(candidates["ticker"].unique()))
+    conn.register("wanted", pd.DataFrame({"ticker": tickers.astype(object)}))
+    closes = conn.execute(
+        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
+        [days[0], days[-1]],
+    ).df()
+    close = to_matrix(closes, "close", days, tickers)
+    solved, failures = [], {}
+    for date, group in candidates.groupby("date"):
+        try:
+            solved.append(_solve(strategy, group, close, days, tickers, date))
+        except InfeasiblePortfolio as exc:
+            failures[str(date.date())] = str(exc)
+    if not solved:
+        return pd.DataFrame(), failures
+    return _carry(pd.concat(solved), strategy.strategy_id, trading_days(first, last)), failures
+
+
+def _carry(solved: pd.DataFrame, strategy_id: str, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Repeat each rebalance's weights on every day until the next rebalance."""
+    solved = solved.sort_values("rebalance_date", kind="stable").reset_index(drop=True)
+    stamps = solved["rebalance_date"].to_numpy()
+    rebalances = np.unique(stamps)
+    source = carry_forward(days, pd.DatetimeIndex(rebalances))
+    held = source >= 0
+    starts = np.searchsorted(stamps, rebalances, side="left")[source[held]]
+    sizes = (np.searchsorted(stamps, rebalances, side="right") - np.searchsorted(stamps, rebalances))[source[held]]
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    rows = solved.iloc[np.repeat(starts, sizes) + offsets].reset_index(drop=True)
+    return rows.assign(date=np.repeat(days[held], sizes), strategy_id=strategy_id)
+
+
+@asset(
+    partitions_def=trading_day_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="duckdb",
+    group_name="portfolio",
+    kinds={"duckdb", "cvxpy"},
+    deps=[signals, "prices"],
+)
+def target_portfolio(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Per strategy: cvxpy weights on rebalance days over the top candidates, carried on the days between."""
+    first, last = partition_dates(context)
+    frames, failures = [], {}
+    with warehouse.get_connection() as conn:
+        for strategy in strategy_book().strategies.values():
+            rows, failed = strategy_targets(conn, strategy, first, last)
+            frames.append(rows)
+            failures.update({f"{strategy.strategy_id} {day}": why for day, why in failed.items()})
+        table = pd.concat(frames, ignore_index=True) if any(len(f) for f in frames) else pd.DataFrame()
+        with transaction(conn):
+            written = replace_slice(conn, "target_portfolio", table, "date BETWEEN ? AND ?", [first, last])
+    for key, why in failures.items():
+        context.log.warning(f"rebalance skipped, previous weights carried: {key}: {why}")
+    latest = table[table["date"] == table["date"].max()] if written else pd.DataFrame()
+    return MaterializeResult(
+        metadata={
+            "rows": written,
+            "failed_rebalances": MetadataValue.json(failures),
+            "latest_holdings": MetadataValue.md(
+                latest.sort_values("weight", ascending=False)
+                .head(15)[["strategy_id", "ticker", "weight"]]
+                .to_markdown(index=False)
+                if written
+                else "no holdings"
+            ),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Research layer: universe, factors and signals, one row set per trading day."""

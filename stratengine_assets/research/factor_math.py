@@ -1,0 +1,84 @@
+"""Vectorized factor arithmetic on (trading day x ticker) matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TRADING_DAYS_PER_YEAR = 252
+
+
+def to_matrix(rows: pd.DataFrame, column: str, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    """Scatter long rows (date, ticker, column) into a days x tickers float matrix; absent cells are NaN."""
+    matrix = np.full((len(days), len(tickers)), np.nan)
+    row = days.get_indexer(pd.DatetimeIndex(rows["date"]))
+    col = tickers.get_indexer(rows["ticker"])
+    keep = (row >= 0) & (col >= 0)
+    matrix[row[keep], col[keep]] = rows[column].to_numpy(dtype="float64")[keep]
+    return matrix
+
+
+def forward_fill(matrix: np.ndarray, limit: int | None = None) -> np.ndarray:
+    return pd.DataFrame(matrix).ffill(limit=limit).to_numpy(copy=True)
+
+
+def lagged(matrix: np.ndarray, lag: int) -> np.ndarray:
+    """matrix shifted down by lag rows: row t holds row t - lag."""
+    out = np.full_like(matrix, np.nan)
+    if lag < len(matrix):
+        out[lag:] = matrix[: len(matrix) - lag]
+    return out
+
+
+def period_return(close: np.ndarray, start_lag: int, end_lag: int = 0) -> np.ndarray:
+    """Return from close[t - start_lag] to close[t - end_lag]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return lagged(close, end_lag) / lagged(close, start_lag) - 1.0
+
+
+def daily_returns(close: np.ndarray) -> np.ndarray:
+    return period_return(close, 1)
+
+
+def rolling_std(values: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    return pd.DataFrame(values).rolling(window, min_periods=min_periods).std(ddof=1).to_numpy(copy=True)
+
+
+def as_of(facts: pd.DataFrame, days: pd.DatetimeIndex, tickers: pd.Index, max_age_days: int) -> np.ndarray:
+    """Latest value known on each day (known_at <= day); NaN once its period end is older than max_age_days."""
+    matrix = np.full((len(days), len(tickers)), np.nan)
+    period = np.full((len(days), len(tickers)), np.nan)
+    if facts.empty:
+        return matrix
+    facts = facts.sort_values(["known_at", "period_end"])
+    row = days.searchsorted(pd.DatetimeIndex(facts["known_at"]), side="left")
+    col = tickers.get_indexer(facts["ticker"])
+    keep = (row < len(days)) & (col >= 0)
+    matrix[row[keep], col[keep]] = facts["value"].to_numpy(dtype="float64")[keep]
+    period_days = pd.DatetimeIndex(facts["period_end"]).to_numpy().astype("datetime64[D]").astype("float64")
+    period[row[keep], col[keep]] = period_days[keep]
+    matrix, period = forward_fill(matrix), forward_fill(period)
+    today = days.to_numpy().astype("datetime64[D]").astype("float64")[:, None]
+    matrix[(today - period) > max_age_days] = np.nan
+    return matrix
+
+
+def winsorized_zscores(
+    values: np.ndarray, members: np.ndarray, lower: float = 0.01, upper: float = 0.99, min_names: int = 3
+) -> np.ndarray:
+    """Per row: clip members' finite values at the lower/upper quantiles, then z-score (ddof=1)."""
+    masked = np.where(members & np.isfinite(values), values, np.nan)
+    counts = np.sum(np.isfinite(masked), axis=1)
+    usable = counts >= min_names
+    z = np.full_like(masked, np.nan)
+    if not usable.any():
+        return z
+    block = masked[usable]
+    low = np.nanquantile(block, lower, axis=1, keepdims=True)
+    high = np.nanquantile(block, upper, axis=1, keepdims=True)
+    clipped = np.clip(block, low, high)
+    mean = np.nanmean(clipped, axis=1, keepdims=True)
+    std = np.nanstd(clipped, axis=1, ddof=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z[usable] = np.where(std > 0, (clipped - mean) / std, np.nan)
+    return z

@@ -1,0 +1,106 @@
+"""Factor exposures per trading day: raw values and winsorized z-scores across the universe."""
+
+import numpy as np
+import pandas as pd
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from partitions import trading_day_partitions
+from partitions.trading_calendar import shift_trading_days, trading_days
+from resources import WarehouseResource
+from resources.warehouse import date_slice
+from stratengine_assets.calendar_sql import partition_dates
+from stratengine_assets.research.factor_library import FACTORS, MAX_LOOKBACK, FactorInputs
+from stratengine_assets.research.factor_math import (
+    as_of,
+    daily_returns,
+    forward_fill,
+    to_matrix,
+    winsorized_zscores,
+)
+from stratengine_assets.research.universe import universe
+
+FUNDAMENTAL_MAX_AGE_DAYS = 550
+PRICE_GAP_FILL_DAYS = 5
+WARMUP_DAYS = 10
+
+
+def load_inputs(
+    conn, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs, np.ndarray]:
+    """Point-in-time matrices for the universe's names over [first - lookback, last], and membership."""
+    days = trading_days(shift_trading_days(first, -(MAX_LOOKBACK + WARMUP_DAYS)), last)
+    members = conn.execute("SELECT date, ticker FROM universe WHERE date BETWEEN ? AND ?", [first, last]).df()
+    tickers = pd.Index(sorted(members["ticker"].unique()))
+    conn.register("wanted", pd.DataFrame({"ticker": tickers.astype(object)}))
+    closes = conn.execute(
+        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
+        [days[0], last],
+    ).df()
+    facts = conn.execute(
+        "SELECT ticker, metric, period_end, known_at, value FROM fundamentals JOIN wanted USING (ticker) "
+        "WHERE known_at <= ?",
+        [last],
+    ).df()
+    close = forward_fill(to_matrix(closes, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
+    fundamentals = {
+        metric: as_of(group, days, tickers, FUNDAMENTAL_MAX_AGE_DAYS) for metric, group in facts.groupby("metric")
+    }
+    membership = to_matrix(members.assign(member=1.0), "member", days, tickers) == 1.0
+    return days, tickers, FactorInputs(close, daily_returns(close), fundamentals), membership
+
+
+def factor_rows(
+    days: pd.DatetimeIndex, tickers: pd.Index, inputs: FactorInputs, members: np.ndarray, first: pd.Timestamp
+) -> pd.DataFrame:
+    """Long rows (date, ticker, factor, raw_value, zscore) for members on days >= first."""
+    in_range = days >= first
+    frames = []
+    for factor in FACTORS:
+        raw = factor.compute(inputs)[in_range]
+        z = winsorized_zscores(raw, members[in_range])
+        row, col = np.nonzero(np.isfinite(z))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": days[in_range][row],
+                    "ticker": tickers.to_numpy(dtype=object)[col],
+                    "factor": factor.name,
+                    "raw_value": raw[row, col],
+                    "zscore": z[row, col],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+@asset(
+    partitions_def=trading_day_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="duckdb",
+    group_name="research",
+    kinds={"duckdb", "numpy"},
+    deps=[universe, "prices", AssetDep("fundamentals", partition_mapping=AllPartitionMapping())],
+)
+def factors(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Each factor per universe member and day: raw value and its 1%/99% winsorized cross-sectional z-score."""
+    first, last = partition_dates(context)
+    with warehouse.get_connection() as conn:
+        days, tickers, inputs, members = load_inputs(conn, first, last)
+        rows = factor_rows(days, tickers, inputs, members, first)
+        written = date_slice(conn, "factors", rows, first, last)
+    coverage = rows.groupby("factor").size().to_dict() if written else {}
+    return MaterializeResult(
+        metadata={
+            "rows": written,
+            "names": len(tickers),
+            "rows_by_factor": MetadataValue.json({k: int(v) for k, v in coverage.items()}),
+        }
+    )

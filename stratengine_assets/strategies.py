@@ -1,0 +1,81 @@
+"""Universe rules and strategy definitions, loaded from strategies.toml."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = Path(__file__).with_name("strategies.toml")
+REBALANCE_RULES = ("month_end", "week_end", "daily")
+_STRATEGY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class UniverseRules:
+    min_price: float = 5.0
+    min_adv_usd: float = 1_000_000.0
+    history_window: int = 252
+    min_history_days: int = 240
+    benchmark: str = "SPY"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    strategy_id: str
+    factor_weights: dict[str, float]
+    description: str = ""
+    rebalance: str = "month_end"
+    candidates: int = 200
+    max_weight: float = 0.05
+    risk_aversion: float = 1.0
+    information_coefficient: float = 0.05
+    covariance_lookback: int = 252
+    cost_bps: float = 10.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        params = asdict(self)
+        params.pop("description")
+        return params
+
+
+@dataclass(frozen=True)
+class StrategyBook:
+    universe: UniverseRules
+    strategies: dict[str, Strategy]
+
+
+def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
+    if not _STRATEGY_ID.match(strategy_id):
+        raise ValueError(f"strategy id {strategy_id!r} must be lower_snake_case")
+    known = set(Strategy.__dataclass_fields__) - {"strategy_id", "extra"}
+    strategy = Strategy(
+        strategy_id=strategy_id,
+        **{k: v for k, v in spec.items() if k in known},
+        extra={k: v for k, v in spec.items() if k not in known},
+    )
+    if strategy.rebalance not in REBALANCE_RULES:
+        raise ValueError(f"{strategy_id}: rebalance must be one of {REBALANCE_RULES}")
+    if not strategy.factor_weights:
+        raise ValueError(f"{strategy_id}: factor_weights is empty")
+    return strategy
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> StrategyBook:
+    with open(path, "rb") as handle:
+        raw = tomllib.load(handle)
+    strategies = {sid: _strategy(sid, spec) for sid, spec in raw.get("strategies", {}).items()}
+    if not strategies:
+        raise ValueError(f"{path} defines no [strategies.<id>] table")
+    return StrategyBook(UniverseRules(**raw.get("universe", {})), strategies)
+
+
+def strategy_book() -> StrategyBook:
+    """The configured universe rules and strategies (STRATENGINE_STRATEGIES, default the bundled file)."""
+    return _load(os.environ.get("STRATENGINE_STRATEGIES", str(DEFAULT_CONFIG)))
