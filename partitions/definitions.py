@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dagster import DynamicPartitionsDefinition, TimeWindowPartitionsDefinition
+from dagster import DagsterInstance, DynamicPartitionsDefinition, TimeWindowPartitionsDefinition
 
 from partitions.trading_calendar import CALENDAR_HORIZON_YEARS, calendar_start, exchange_closures
 
@@ -27,3 +27,12 @@ def build_trading_day_partitions(start: dt.date | None = None) -> TimeWindowPart
 
 trading_day_partitions = build_trading_day_partitions()
 tickers_partitions = DynamicPartitionsDefinition(name="tickers")
+
+
+def add_tickers(instance: DagsterInstance, tickers: list[str]) -> list[str]:
+    """Add the tickers not yet known to the `tickers` partitions; return every known ticker."""
+    known = set(instance.get_dynamic_partitions(tickers_partitions.name))
+    new = sorted(set(tickers) - known)
+    if new:
+        instance.add_dynamic_partitions(tickers_partitions.name, new)
+    return instance.get_dynamic_partitions(tickers_partitions.name)

@@ -9,21 +9,16 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import AssetsDefinition, DagsterInstance, materialize
+from dagster import DagsterInstance
 
-from partitions import tickers_partitions
+from partitions.definitions import add_tickers
 from resources import LandingZoneResource, WarehouseResource
-from resources.vendors import ticker_from_filename
-from stratengine_assets.assets import ALL_ASSETS, DAILY_ASSETS
-from stratengine_assets.backtest.backtest import backtest
 from stratengine_assets.definitions import build_resources
-from stratengine_assets.ingestion.landed_files import landed_price_range
-from stratengine_assets.ingestion.reference import fundamentals, securities
+from stratengine_assets.ingestion.landed_files import landed_price_range, landed_tickers
+from stratengine_assets.runs import materialize_days
 from stratengine_assets.settings import dagster_home
 
 SAMPLE_DIR = Path(__file__).with_name("sample_data")
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def land_sample(zone: LandingZoneResource, sample: Path = SAMPLE_DIR) -> list[Path]:
@@ -32,45 +27,6 @@ def land_sample(zone: LandingZoneResource, sample: Path = SAMPLE_DIR) -> list[Pa
     for path in sorted(sample.glob("*/*/*")):
         landed.append(zone.land(path, dataset=path.parent.parent.name, vendor=path.parent.name))
     return landed
-
-
-def register_tickers(instance: DagsterInstance, zone: LandingZoneResource) -> list[str]:
-    """Add every ticker with a landed per-ticker price file to the dynamic `tickers` partitions."""
-    tickers = sorted({t for f in zone.files("prices") if (t := ticker_from_filename(Path(f.path).name))})
-    known = set(instance.get_dynamic_partitions(tickers_partitions.name))
-    new = [t for t in tickers if t not in known]
-    if new:
-        instance.add_dynamic_partitions(tickers_partitions.name, new)
-    return instance.get_dynamic_partitions(tickers_partitions.name)
-
-
-def _run(
-    step: str,
-    assets: list[AssetsDefinition],
-    instance: DagsterInstance,
-    resources: dict,
-    tags: dict,
-    say: Callable[[str], None],
-) -> None:
-    started = time.perf_counter()
-    say(f"{step} ...")
-    result = materialize(
-        ALL_ASSETS,
-        selection=assets,
-        instance=instance,
-        resources=resources,
-        tags=tags,
-        run_config=QUIET_RUN,
-        raise_on_error=True,
-    )
-    rows = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.step_materialization_data.materialization
-        count = materialization.metadata.get("rows")
-        if count is not None:
-            rows[materialization.asset_key.to_user_string()] = f"{count.value:,} rows"
-    detail = ", ".join(rows.values())
-    say(f"{step} done in {time.perf_counter() - started:.1f}s  {detail}  (run {result.run_id[:8]})")
 
 
 def run_demo(say: Callable[[str], None] = print) -> dict:
@@ -85,17 +41,11 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
     began = time.perf_counter()
     say(f"landing zone {zone.root}: {len(land_sample(zone))} sample files landed")
     instance = DagsterInstance.get()
-    tickers = register_tickers(instance, zone)
+    tickers = add_tickers(instance, landed_tickers(zone))
     with warehouse.get_connection() as conn:
         first, last = landed_price_range(conn, zone)
     say(f"{len(tickers)} tickers, trading days {first} .. {last}; Dagster home {home}")
-    date_range = {RANGE_START: first, RANGE_END: last}
-    ticker_range = {RANGE_START: tickers[0], RANGE_END: tickers[-1]}
-    steps = [("securities", [securities], {}), ("fundamentals", [fundamentals], ticker_range)]
-    steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
-    steps.append(("backtest", [backtest], {}))
-    for number, (name, assets, tags) in enumerate(steps, start=1):
-        _run(f"[{number}/{len(steps)}] {name}", assets, instance, resources, tags, say)
+    materialize_days(instance, resources, first, last, say, reference_tickers=tickers)
     summary = summarize(str(warehouse.database))
     say(format_summary(summary))
     say(f"demo finished in {time.perf_counter() - began:.1f}s; open the UI with: DAGSTER_HOME={home} dagster dev")

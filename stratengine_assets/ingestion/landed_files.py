@@ -11,7 +11,7 @@ import pandas as pd
 
 from partitions.trading_calendar import calendar_start, trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource
-from resources.vendors import PRICE_PARSERS, VendorFileError
+from resources.vendors import PRICE_PARSERS, VendorFileError, parse_securities, ticker_from_filename
 from resources.warehouse import replace_slice, transaction
 
 
@@ -134,3 +134,14 @@ def landed_price_range(conn: duckdb.DuckDBPyConnection, zone: LandingZoneResourc
         raise ValueError(f"no readable price files in the landing zone {zone.root}")
     days = trading_days(max(pd.Timestamp(first), pd.Timestamp(calendar_start())), last)
     return str(days[0].date()), str(days[-1].date())
+
+
+def landed_tickers(zone: LandingZoneResource) -> list[str]:
+    """Tickers named by the landed security masters and by per-ticker price file names."""
+    tickers = {t for f in zone.files("prices") if (t := ticker_from_filename(Path(f.path).name))}
+    for landed in zone.files("securities"):
+        try:
+            tickers |= set(parse_securities(Path(landed.path))["ticker"].dropna())
+        except VendorFileError:
+            continue
+    return sorted(tickers)

@@ -1,0 +1,57 @@
+"""Materializing the asset graph over trading-day ranges, one run per asset, with progress."""
+
+import time
+from collections.abc import Callable
+
+from dagster import AssetsDefinition, DagsterInstance, materialize
+
+from stratengine_assets.assets import ALL_ASSETS, DAILY_ASSETS
+from stratengine_assets.backtest.backtest import backtest
+from stratengine_assets.ingestion.reference import fundamentals, securities
+
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+Say = Callable[[str], None]
+
+
+def run_step(
+    step: str, assets: list[AssetsDefinition], instance: DagsterInstance, resources: dict, tags: dict, say: Say
+) -> float:
+    """One run materializing `assets` (over the partition range in `tags`); returns its wall time."""
+    started = time.perf_counter()
+    say(f"{step} ...")
+    result = materialize(
+        ALL_ASSETS,
+        selection=assets,
+        instance=instance,
+        resources=resources,
+        tags=tags,
+        run_config=QUIET_RUN,
+        raise_on_error=True,
+    )
+    rows = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        count = materialization.metadata.get("rows")
+        if count is not None:
+            rows[materialization.asset_key.to_user_string()] = f"{count.value:,} rows"
+    elapsed = time.perf_counter() - started
+    say(f"{step} done in {elapsed:.1f}s  {', '.join(rows.values())}  (run {result.run_id[:8]})")
+    return elapsed
+
+
+def materialize_days(
+    instance: DagsterInstance, resources: dict, first: str, last: str, say: Say, reference_tickers: list[str] = ()
+) -> dict[str, float]:
+    """Reference data (when tickers are given), every trading-day asset over [first, last], then backtest."""
+    date_range = {RANGE_START: first, RANGE_END: last}
+    steps = []
+    if reference_tickers:
+        ticker_range = {RANGE_START: reference_tickers[0], RANGE_END: reference_tickers[-1]}
+        steps += [("securities", [securities], {}), ("fundamentals", [fundamentals], ticker_range)]
+    steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
+    steps.append(("backtest", [backtest], {}))
+    return {
+        name: run_step(f"[{n}/{len(steps)}] {name}", assets, instance, resources, tags, say)
+        for n, (name, assets, tags) in enumerate(steps, start=1)
+    }
