@@ -6,12 +6,11 @@ from dagster import AssetSelection, RunRequest, ScheduleEvaluationContext, defin
 
 from partitions import trading_day_partitions
 
-DAILY_ASSETS = ["raw_prices", "prices", "universe", "factors", "signals", "target_portfolio", "backtest"]
+DAILY_ASSETS = ["raw_prices", "prices", "universe", "factors", "signals", "target_portfolio"]
 
 daily_update_job = define_asset_job(
     "daily_update_job",
     selection=AssetSelection.assets(*DAILY_ASSETS),
-    partitions_def=trading_day_partitions,
 )
 
 

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, Me
 from partitions import trading_day_partitions
 from resources import LandingZoneResource, WarehouseResource
 from resources.warehouse import replace_slice, transaction
-from stratengine_assets.calendar_sql import partition_dates, register_calendar
+from stratengine_assets.calendar_sql import partition_dates, partition_window, register_calendar
 from stratengine_assets.ingestion.landed_files import load_price_rows
 from stratengine_assets.settings import price_vendor_ranking
 
@@ -35,8 +35,7 @@ def raw_prices(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
 ) -> MaterializeResult:
     """Every price row the landed vendor files hold for the partitions' dates, with vendor, file and line."""
-    window = context.partition_time_window
-    start, end = pd.Timestamp(window.start).tz_localize(None), pd.Timestamp(window.end).tz_localize(None)
+    start, end = partition_window(context)
     with warehouse.get_connection() as conn:
         batch = load_price_rows(conn, landing_zone, start, end)
         rows = pd.concat(batch.rows) if batch.rows else pd.DataFrame(columns=RAW_COLUMNS)
@@ -94,8 +93,7 @@ def prices(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mate
     Vendors missing from STRATENGINE_PRICE_VENDORS rank after every listed one.
     """
     first, last = partition_dates(context)
-    window = context.partition_time_window
-    start, end = pd.Timestamp(window.start).tz_localize(None), pd.Timestamp(window.end).tz_localize(None)
+    start, end = partition_window(context)
     ranking = price_vendor_ranking()
     with warehouse.get_connection() as conn:
         register_calendar(conn, first, last)

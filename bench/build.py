@@ -1,0 +1,245 @@
+"""Benchmark the full build and one daily update on synthetic vendor files: wall time and peak RSS per phase.
+
+Run from the repository root:  python bench/build.py --names 500 --days 2500 [--workdir DIR] [--keep]
+Each phase runs in its own child process (this script with --phase), which reports its peak RSS as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
+
+PHASES = ("generate", "build", "land", "update")
+COUNTED_TABLES = ("raw_prices", "prices", "universe", "factors", "signals", "target_portfolio", "backtest_returns")
+Phase = Callable[[argparse.Namespace], dict]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command line: market size, work directory, and the internal --phase of a child process."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--names", type=int, required=True, help="number of synthetic tickers")
+    parser.add_argument("--days", type=int, required=True, help="trading days of history from 2010-01-04")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed of the synthetic market")
+    parser.add_argument("--workdir", help="empty or new directory to work in (default: a fresh temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory afterwards")
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--day", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def say(line: str) -> None:
+    """Progress line from a child, flushed so it interleaves with the parent's output."""
+    print(f"    {line}", flush=True)
+
+
+def landing_dir() -> Path:
+    return Path(os.environ["STRATENGINE_LANDING_DIR"])
+
+
+def market(args: argparse.Namespace) -> SyntheticMarket:
+    return SyntheticMarket(args.names, args.days, args.seed)
+
+
+def generate(args: argparse.Namespace) -> dict:
+    """Phase 1: land the price history, the security master and the fundamentals."""
+    synthetic = market(args)
+    files = synthetic.write_history(landing_dir())
+    files += [synthetic.write_securities(landing_dir()), synthetic.write_fundamentals(landing_dir())]
+    say(f"{len(files)} files landed, {args.names * args.days:,} price rows up to {synthetic.history_days[-1].date()}")
+    return {"files": len(files)}
+
+
+def land(args: argparse.Namespace) -> dict:
+    """Phase 3: land the session after the history as a daily CSV."""
+    synthetic = market(args)
+    path = synthetic.write_extra_day(landing_dir())
+    say(f"landed {path.name}")
+    return {"day": str(synthetic.extra_day.date())}
+
+
+def dagster_context() -> tuple:
+    """The instance under DAGSTER_HOME, the code location's resources, and copies with their EnvVars resolved."""
+    from dagster import DagsterInstance
+
+    from stratengine_assets.definitions import build_resources
+
+    resources = build_resources()
+    resolved = {key: definition.process_config_and_initialize() for key, definition in resources.items()}
+    return DagsterInstance.get(), resources, resolved
+
+
+def build(args: argparse.Namespace) -> dict:
+    """Phase 2: register the tickers and landed files, then materialize every asset over all landed days."""
+    from partitions.definitions import add_tickers
+    from stratengine_assets.ingestion.landed_files import landed_price_range, landed_tickers
+    from stratengine_assets.runs import materialize_days
+
+    instance, resources, resolved = dagster_context()
+    with instance:
+        tickers = add_tickers(instance, landed_tickers(resolved["landing_zone"]))
+        with resolved["warehouse"].get_connection() as conn:
+            first, last = landed_price_range(conn, resolved["landing_zone"])
+        say(f"{len(tickers):,} tickers, trading days {first} .. {last}")
+        steps = materialize_days(instance, resources, first, last, say, reference_tickers=tickers)
+    return {"steps": steps}
+
+
+def update(args: argparse.Namespace) -> dict:
+    """Phase 4: the daily update, every trading-day asset for the newly landed day, then the backtest."""
+    from stratengine_assets.runs import materialize_days
+
+    instance, resources, _ = dagster_context()
+    with instance:
+        steps = materialize_days(instance, resources, args.day, args.day, say)
+    return {"steps": steps}
+
+
+PHASE_RUNNERS: dict[str, Phase] = {"generate": generate, "build": build, "land": land, "update": update}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set of this process (or of any child it waited for), in MB."""
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    )
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def result_path(workdir: Path, phase: str) -> Path:
+    return workdir / "results" / f"{phase}.json"
+
+
+def run_child(args: argparse.Namespace) -> int:
+    """Inside a child process: run one phase and write its outcome and peak RSS as JSON."""
+    outcome = PHASE_RUNNERS[args.phase](args)
+    outcome["peak_rss_mb"] = peak_rss_mb()
+    path = result_path(Path(args.workdir), args.phase)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(outcome))
+    return 0
+
+
+def bench_env(workdir: Path) -> dict[str, str]:
+    """Environment of the children: project home, warehouse, landing zone and Dagster home inside workdir."""
+    home = workdir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("")
+    return {
+        **os.environ,
+        "STRATENGINE_HOME": str(workdir),
+        "STRATENGINE_WAREHOUSE": str(workdir / "data" / "warehouse.duckdb"),
+        "STRATENGINE_LANDING_DIR": str(workdir / "data" / "landing"),
+        "STRATENGINE_START_DATE": FIRST_DAY,
+        "DAGSTER_HOME": str(home),
+    }
+
+
+def run_phase(phase: str, args: argparse.Namespace, workdir: Path, env: dict[str, str], day: str | None) -> dict:
+    """Run one phase in a child process; its outcome plus the wall time seen from here."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--workdir", str(workdir)]
+    command += ["--names", str(args.names), "--days", str(args.days), "--seed", str(args.seed)]
+    command += ["--day", day] if day else []
+    print(f"== {phase}", flush=True)
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=REPO, check=True)
+    wall = time.perf_counter() - started
+    outcome = json.loads(result_path(workdir, phase).read_text())
+    print(f"== {phase} finished in {wall:.1f}s, peak RSS {outcome['peak_rss_mb']:.0f} MB", flush=True)
+    return {**outcome, "wall": wall}
+
+
+def table_counts(database: Path) -> dict[str, int]:
+    """Row counts of the main warehouse tables, plus the number of distinct rebalance dates."""
+    if not database.exists():
+        return {}
+    with duckdb.connect(str(database), read_only=True) as conn:
+        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in COUNTED_TABLES}
+        counts["rebalance dates"] = conn.execute(
+            "SELECT count(DISTINCT rebalance_date) FROM target_portfolio"
+        ).fetchone()[0]
+    return counts
+
+
+def step_lines(results: dict[str, dict]) -> list[str]:
+    """Seconds per materialization step, build and update side by side."""
+    build_steps = results.get("build", {}).get("steps", {})
+    update_steps = results.get("update", {}).get("steps", {})
+    lines = ["", f"{'step':<18}{'build s':>10}{'update s':>10}"]
+    for step, seconds in build_steps.items():
+        after = update_steps.get(step)
+        lines.append(f"{step:<18}{seconds:>10.1f}{'-' if after is None else f'{after:.1f}':>10}")
+    return lines if build_steps else []
+
+
+def report(results: dict[str, dict], counts: dict[str, int]) -> str:
+    """The final table: per phase wall time and peak RSS, per step seconds, warehouse row counts."""
+    lines = ["", f"{'phase':<12}{'wall s':>10}{'peak RSS MB':>14}"]
+    lines += [f"{phase:<12}{r['wall']:>10.1f}{r['peak_rss_mb']:>14.0f}" for phase, r in results.items()]
+    lines += step_lines(results)
+    lines += ["", f"{'table':<18}{'rows':>14}"] if counts else []
+    lines += [f"{table:<18}{count:>14,}" for table, count in counts.items()]
+    return "\n".join(lines)
+
+
+def prepare_workdir(requested: str | None) -> Path:
+    """A fresh temporary directory, or the requested one if it is new or empty (it is removed afterwards)."""
+    if requested is None:
+        return Path(tempfile.mkdtemp(prefix="stratengine-bench-"))
+    workdir = Path(requested).resolve()
+    if workdir.exists() and any(workdir.iterdir()):
+        raise SystemExit(f"--workdir {workdir} is not empty; give a new or empty directory")
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
+
+
+def run_phases(args: argparse.Namespace, workdir: Path, env: dict[str, str], results: dict[str, dict]) -> bool:
+    """Run the phases in order into `results`; False when one fails (the later ones are skipped)."""
+    for phase in PHASES:
+        try:
+            results[phase] = run_phase(phase, args, workdir, env, results.get("land", {}).get("day"))
+        except subprocess.CalledProcessError as exc:
+            print(f"== {phase} FAILED with exit code {exc.returncode}; later phases skipped", flush=True)
+            return False
+    return True
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    """Run the four phases in child processes, print the table, and clean up unless --keep."""
+    workdir = prepare_workdir(args.workdir)
+    env = bench_env(workdir)
+    print(f"StratEngine build benchmark: {args.names:,} names x {args.days:,} days, work directory {workdir}")
+    results: dict[str, dict] = {}
+    try:
+        succeeded = run_phases(args, workdir, env, results)
+        print(report(results, table_counts(Path(env["STRATENGINE_WAREHOUSE"]))), flush=True)
+    finally:
+        if args.keep:
+            print(f"work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if succeeded else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run_child(args) if args.phase else run_benchmark(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Small builders for test inputs written as real vendor files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from dagster import PartitionKeyRange, build_asset_context
+
+from partitions.trading_calendar import trading_days
+
+STOOQ_HEADER = "Date,Open,High,Low,Close,Volume,OpenInt"
+
+
+def write_stooq(path: Path, closes: pd.Series, volume: float = 1e6) -> Path:
+    """A Stooq-layout file with consistent bars around the given closes."""
+    lines = [STOOQ_HEADER]
+    for day, close in closes.items():
+        lines.append(f"{day:%Y-%m-%d},{close:.4f},{close * 1.01:.4f},{close * 0.99:.4f},{close:.4f},{volume:.0f},0")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def random_walk(first: str, last: str, seed: int, start: float = 50.0) -> pd.Series:
+    days = trading_days(first, last)
+    steps = np.random.default_rng(seed).normal(0.0003, 0.015, len(days))
+    return pd.Series(start * np.exp(np.cumsum(steps)), index=days)
+
+
+def range_context(first: str, last: str, **resources):
+    """An asset context over a trading-day partition range, for direct invocation."""
+    return build_asset_context(partition_key_range=PartitionKeyRange(first, last), resources=resources)
+
+
+def count(warehouse, sql: str, params: list | None = None) -> int:
+    with warehouse.get_connection() as conn:
+        return conn.execute(sql, params or []).fetchall()[0][0]

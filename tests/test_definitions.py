@@ -1,0 +1,52 @@
+"""The code location loads the way the webserver loads it, and the schedule respects the calendar."""
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dagster import RunRequest, build_schedule_context
+
+from sensors import daily_update_schedule
+from stratengine_assets.definitions import defs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dagster_definitions_validate(project):
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_asset_is_in_the_graph():
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {
+        "raw_prices",
+        "prices",
+        "securities",
+        "fundamentals",
+        "universe",
+        "factors",
+        "signals",
+        "target_portfolio",
+        "backtest",
+    }
+
+
+def _tick(day: str):
+    when = dt.datetime.fromisoformat(f"{day}T18:30:00").replace(tzinfo=ZoneInfo("America/New_York"))
+    return daily_update_schedule(build_schedule_context(scheduled_execution_time=when))
+
+
+def test_schedule_runs_trading_days_only():
+    request = _tick("2017-11-10")
+    assert isinstance(request, RunRequest) and request.partition_key == "2017-11-10"
+    assert _tick("2017-07-04") == []

@@ -1,0 +1,66 @@
+"""Re-materializing a partition range leaves the warehouse exactly as one run leaves it."""
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import DagsterInstance, materialize
+
+from resources.warehouse import replace_slice, transaction
+from stratengine_assets.assets import ALL_ASSETS
+from stratengine_assets.ingestion.prices import prices, raw_prices
+from tests.helpers import count, random_walk, write_stooq
+
+RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
+
+
+def _land(project) -> None:
+    root = Path(project["landing_zone"].root) / "prices" / "stooq"
+    for i, ticker in enumerate(["aaa", "bbb", "ccc"]):
+        write_stooq(root / f"{ticker}.us.txt", random_walk("2017-09-01", "2017-11-10", seed=i))
+    bad = root / "ddd.us.txt"
+    bad.write_text("Date,Open,High,Low,Close,Volume,OpenInt\n2017-10-02,10,9,11,10,5,0\n2017-10-03,10,11,9,10,5,0\n")
+
+
+def _snapshot(warehouse) -> tuple[int, int, int]:
+    return (
+        count(warehouse, "SELECT count(*) FROM raw_prices"),
+        count(warehouse, "SELECT count(*) FROM prices"),
+        count(warehouse, "SELECT count(*) FROM quarantine"),
+    )
+
+
+def test_rematerializing_a_range_keeps_row_counts(project):
+    _land(project)
+    instance = DagsterInstance.ephemeral()
+    snapshots = []
+    for _ in range(2):
+        result = materialize(
+            ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=project, tags=RANGE
+        )
+        assert result.success
+        snapshots.append(_snapshot(project["warehouse"]))
+    first = snapshots[0]
+    assert snapshots[1] == first
+    trading_days_in_october = 22
+    assert first == (3 * trading_days_in_october + 2, 3 * trading_days_in_october + 1, 1)
+    assert count(project["warehouse"], "SELECT count(*) FROM prices GROUP BY ticker, date ORDER BY 1 DESC LIMIT 1") == 1
+
+
+def test_a_failed_write_leaves_the_previous_slice(project):
+    warehouse = project["warehouse"]
+    rows = pd.DataFrame(
+        {"date": [pd.Timestamp("2017-10-02")], "ticker": ["AAA"], "close": [1.0], "adv21": [1e7], "history_days": [252]}
+    )
+    with warehouse.get_connection() as conn:
+        with transaction(conn):
+            replace_slice(conn, "universe", rows, "date = ?", ["2017-10-02"])
+        with pytest.raises(duckdb.Error), transaction(conn):
+            replace_slice(conn, "universe", rows.drop(columns="close"), "date = ?", ["2017-10-02"])
+    assert count(warehouse, "SELECT count(*) FROM universe") == 1
+
+
+def test_unknown_tables_never_reach_sql(project):
+    with project["warehouse"].get_connection() as conn, pytest.raises(ValueError, match="unknown warehouse table"):
+        replace_slice(conn, "prices; DROP TABLE prices", pd.DataFrame(), "true", [])

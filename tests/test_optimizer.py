@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize_long_only
+from stratengine_assets.portfolio.risk import shrunk_covariance
+
+
+def _problem(n: int, seed: int = 7):
+    rng = np.random.default_rng(seed)
+    returns = rng.normal(0, 0.02, size=(252, n)) + rng.normal(0, 0.01, size=(252, 1))
+    return rng.normal(0, 0.05, size=n), shrunk_covariance(returns)
+
+
+@pytest.mark.parametrize("n,cap", [(40, 0.05), (200, 0.05), (30, 0.1)])
+def test_weights_are_long_only_fully_invested_and_capped(n, cap):
+    alpha, cov = _problem(n)
+    w = optimize_long_only(alpha, cov, max_weight=cap, risk_aversion=1.0)
+    assert w.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (w >= 0).all()
+    assert w.max() <= cap + 1e-6
+
+
+def test_higher_alpha_gets_more_weight_when_risk_is_equal():
+    cov = np.eye(25) * 0.04
+    alpha = np.linspace(0.0, 0.1, 25)
+    w = optimize_long_only(alpha, cov, max_weight=0.2, risk_aversion=1.0)
+    assert w[-1] > w[0]
+    assert np.all(np.diff(w) >= -1e-6)
+
+
+def test_infeasible_cap_names_the_conflict():
+    alpha, cov = _problem(10)
+    with pytest.raises(InfeasiblePortfolio, match=r"sum w = 1.*cap 0.05.*20 names"):
+        optimize_long_only(alpha, cov, max_weight=0.05, risk_aversion=1.0)
+
+
+def test_shrunk_covariance_is_positive_definite_and_annualized():
+    rng = np.random.default_rng(1)
+    daily = rng.normal(0, 0.01, size=(100, 150))  # more names than days
+    cov = shrunk_covariance(daily)
+    assert np.linalg.eigvalsh(cov).min() > 0
+    assert np.mean(np.diag(cov)) == pytest.approx(0.01**2 * 252, rel=0.2)

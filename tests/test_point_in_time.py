@@ -1,0 +1,88 @@
+"""A fundamentals value is invisible to every factor before its known-at date."""
+
+from pathlib import Path
+
+import pandas as pd
+from dagster import DagsterInstance, materialize
+
+from partitions.definitions import add_tickers
+from stratengine_assets.assets import ALL_ASSETS
+from stratengine_assets.ingestion.reference import fundamentals
+from stratengine_assets.research.factors import factors
+from tests.helpers import random_walk, range_context
+
+TICKERS = ["AAA", "BBB", "CCC", "DDD"]
+HEADER = (
+    "Ticker Symbol,Period Ending,For Year,Total Equity,Net Income,Total Revenue,Gross Profit,Total Assets,"
+    "Estimated Shares Outstanding,Earnings Per Share"
+)
+
+
+def _land_fundamentals(project) -> None:
+    path = Path(project["landing_zone"].root) / "fundamentals" / "annual_csv" / "fundamentals_annual.csv"
+    path.parent.mkdir(parents=True)
+    rows = [
+        f"{t},12/31/2016,2016,{1e9 * (i + 1)},{1e8 * (i + 1)},5e9,2e9,4e9,{1e8 * (i + 2)},1.0"
+        for i, t in enumerate(TICKERS)
+    ]
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+
+
+def _seed_prices_and_universe(project) -> None:
+    days = pd.date_range("2017-03-27", "2017-04-05", freq="B")
+    with project["warehouse"].get_connection() as conn:
+        for i, ticker in enumerate(TICKERS):
+            closes = random_walk("2016-01-04", "2017-04-05", seed=i)
+            frame = pd.DataFrame(
+                {
+                    "date": closes.index,
+                    "ticker": ticker,
+                    "open": closes,
+                    "high": closes,
+                    "low": closes,
+                    "close": closes,
+                    "volume": 1e6,
+                    "dollar_volume": closes * 1e6,
+                    "vendor": "test",
+                    "source_file": "test",
+                    "source_line": 0,
+                }
+            )
+            conn.register("frame", frame)
+            conn.execute("INSERT INTO prices BY NAME SELECT * FROM frame")
+            members = pd.DataFrame({"date": days, "ticker": ticker, "close": 1.0, "adv21": 1e7, "history_days": 252})
+            conn.register("members", members)
+            conn.execute("INSERT INTO universe BY NAME SELECT * FROM members")
+
+
+def test_fundamentals_unused_before_known_at(project, monkeypatch):
+    monkeypatch.setenv("STRATENGINE_FUNDAMENTALS_LAG_DAYS", "90")
+    _land_fundamentals(project)
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, TICKERS)
+    tags = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "DDD"}
+    assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags).success
+    _seed_prices_and_universe(project)
+
+    factors(range_context("2017-03-27", "2017-04-05", warehouse=project["warehouse"]))
+    with project["warehouse"].get_connection() as conn:
+        known = conn.execute("SELECT DISTINCT known_at FROM fundamentals").fetchall()
+        value_days = conn.execute(
+            "SELECT DISTINCT date FROM factors WHERE factor IN ('book_to_price', 'roe', 'size') ORDER BY 1"
+        ).df()["date"]
+        price_days = conn.execute("SELECT DISTINCT date FROM factors WHERE factor = 'reversal_1m'").df()["date"]
+    assert known == [(pd.Timestamp("2017-03-31").date(),)]  # 2016-12-31 + 90 days
+    assert value_days.min() == pd.Timestamp("2017-03-31")  # first day the filing may be used
+    assert price_days.min() == pd.Timestamp("2017-03-27")  # price factors existed all along
+
+
+def test_lag_is_configurable(project, monkeypatch):
+    monkeypatch.setenv("STRATENGINE_FUNDAMENTALS_LAG_DAYS", "45")
+    _land_fundamentals(project)
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, TICKERS)
+    tags = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "DDD"}
+    materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags)
+    with project["warehouse"].get_connection() as conn:
+        gaps = conn.execute("SELECT DISTINCT known_at - period_end FROM fundamentals").fetchall()
+    assert gaps == [(45,)]

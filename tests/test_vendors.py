@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from resources.vendors import (
+    VendorFileError,
+    normalize_ticker,
+    parse_annual_fundamentals,
+    parse_canonical,
+    parse_stooq,
+    ticker_from_filename,
+)
+
+STOOQ_HEADER = "Date,Open,High,Low,Close,Volume,OpenInt\n"
+
+
+def test_stooq_rows_keep_their_line_numbers(tmp_path: Path):
+    path = tmp_path / "brk-b.us.txt"
+    path.write_text(STOOQ_HEADER + "2017-11-09,10,11,9,10.5,100,0\n2017-11-10,10.5,12,10,11,200,0\n")
+    frame = parse_stooq(path)
+    assert frame["ticker"].tolist() == ["BRK.B", "BRK.B"]
+    assert frame["source_line"].tolist() == [2, 3]
+    assert frame["close"].tolist() == [10.5, 11.0]
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "file is empty"),
+        (STOOQ_HEADER.encode(), "header only"),
+        (b"Date,Price\n2017-11-10,3\n", "wrong columns"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "not a UTF-8 text file"),
+    ],
+)
+def test_unreadable_files_say_what_is_wrong(tmp_path: Path, content: bytes, message: str):
+    path = tmp_path / "aapl.us.txt"
+    path.write_bytes(content)
+    with pytest.raises(VendorFileError, match=message):
+        parse_stooq(path)
+
+
+def test_bad_values_become_missing_not_errors(tmp_path: Path):
+    path = tmp_path / "abc.us.txt"
+    path.write_text(STOOQ_HEADER + "2017-11-10,10,11,9,n/a,100,0\n2017-13-45,1,1,1,1,1,0\n")
+    frame = parse_stooq(path)
+    assert pd.isna(frame.loc[0, "close"])
+    assert pd.isna(frame.loc[1, "date"])
+
+
+def test_canonical_csv_is_put_on_the_adjusted_basis(tmp_path: Path):
+    path = tmp_path / "prices_2017-11-10.csv"
+    path.write_text("date,ticker,open,high,low,close,adj_close,volume\n2017-11-10,brk-b,100,110,90,100,50,7\n")
+    row = parse_canonical(path).iloc[0]
+    assert (row["ticker"], row["open"], row["high"], row["low"], row["close"]) == ("BRK.B", 50, 55, 45, 50)
+
+
+def test_tickers_are_validated():
+    assert normalize_ticker(" brk-b ") == "BRK.B"
+    for bad in ["../etc", "A;DROP", "", "TOOLONGTICKER1"]:
+        with pytest.raises(ValueError):
+            normalize_ticker(bad)
+    assert ticker_from_filename("x'y.us.txt") is None
+
+
+def test_real_fundamentals_parse_with_the_year_1215_row(real_data):
+    filings = parse_annual_fundamentals(real_data / "fundamentals_annual.csv")
+    odd = filings[filings["fiscal_year"] == 1215]
+    assert len(odd) == 1 and odd.iloc[0]["period_end"] == pd.Timestamp("2015-12-31")
+    assert filings["period_end"].notna().all()
