@@ -3,7 +3,7 @@
 from dagster import Definitions
 
 from resources import LandingZoneResource, WarehouseResource
-from sensors import daily_update_job, daily_update_schedule
+from sensors import backtest_after_daily_update, backtest_job, daily_update_job, daily_update_schedule
 from stratengine_assets.assets import ALL_ASSETS
 from stratengine_assets.settings import landing_root, warehouse_path
 
@@ -18,6 +18,7 @@ def build_resources() -> dict:
 defs = Definitions(
     assets=ALL_ASSETS,
     resources=build_resources(),
-    jobs=[daily_update_job],
+    jobs=[daily_update_job, backtest_job],
     schedules=[daily_update_schedule],
+    sensors=[backtest_after_daily_update],
 )
