@@ -12,6 +12,7 @@ import pandas as pd
 
 DEFAULT_FIRST_DAY = "2010-01-04"
 CALENDAR_HORIZON_YEARS = 2
+CALENDAR_DAYS_PER_SESSION = 1.6  # about 1.45 in practice; the margin covers holiday-dense stretches
 
 
 def calendar_start() -> dt.date:
@@ -58,9 +59,11 @@ def previous_trading_day(day: dt.date | str) -> pd.Timestamp:
 def shift_trading_days(day: dt.date | str, n: int) -> pd.Timestamp:
     """The trading day n sessions after (n > 0) or before (n < 0) day; day itself need not trade."""
     day = pd.Timestamp(day)
-    span = pd.Timedelta(days=abs(n) * 7 // 5 + 15)
-    if n >= 0:
-        return trading_days(day + pd.Timedelta(days=1), day + span)[n - 1] if n else day
+    if n == 0:
+        return day
+    span = pd.Timedelta(days=int(abs(n) * CALENDAR_DAYS_PER_SESSION) + 15)
+    if n > 0:
+        return trading_days(day + pd.Timedelta(days=1), day + span)[n - 1]
     return trading_days(day - span, day - pd.Timedelta(days=1))[n]
 
 

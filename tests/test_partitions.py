@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pandas as pd
+import pytest
 from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 
 from partitions import tickers_partitions, trading_day_partitions
@@ -29,6 +30,15 @@ def test_calendar_matches_spy_trading_days(real_data):
     calendar = trading_days("2010-01-04", "2017-11-10")
     assert set(spy) <= set(calendar)
     assert set(calendar) - set(spy) == {pd.Timestamp("2011-02-17")}  # a day missing from the vendor file
+
+
+@pytest.mark.parametrize("n", [1, 5, 21, 252, 262, 1000, 2520])
+def test_shift_matches_counting_sessions(n):
+    sessions = trading_days("1995-01-01", "2032-12-31")
+    for anchor in ["2017-11-13", "2012-12-31", "2019-12-06"]:
+        at = sessions.get_loc(pd.Timestamp(anchor))
+        assert shift_trading_days(anchor, -n) == sessions[at - n]
+        assert shift_trading_days(anchor, n) == sessions[at + n]
 
 
 def test_shift_and_month_ends():
