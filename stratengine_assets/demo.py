@@ -33,7 +33,9 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
     """Land the sample and materialize every asset against the persistent Dagster home; return the summary."""
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
+    instance_config = home / "dagster.yaml"
+    if not instance_config.exists():
+        instance_config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     resources = build_resources()
     zone: LandingZoneResource = resources["landing_zone"]

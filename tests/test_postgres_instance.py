@@ -1,0 +1,62 @@
+"""The production instance config (deploy/dagster.yaml) against the local PostgreSQL server."""
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+
+from stratengine_assets.assets import ALL_ASSETS
+from stratengine_assets.ingestion.prices import prices, raw_prices
+from tests.helpers import random_walk, write_stooq
+
+psycopg2 = pytest.importorskip("psycopg2")
+ROOT = Path(__file__).resolve().parents[1]
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
+
+
+@pytest.fixture
+def postgres_database():
+    """A throwaway database on the local server, dropped afterwards."""
+    try:
+        admin = psycopg2.connect(**PG, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at 127.0.0.1:5432: {exc}")
+    admin.autocommit = True
+    name = f"stratengine_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    yield name
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.close()
+
+
+def test_runs_and_partitions_are_recorded_in_postgres(project, postgres_database, monkeypatch, tmp_path):
+    home = tmp_path / "pg_home"
+    home.mkdir()
+    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    for key, value in {
+        "HOST": "127.0.0.1",
+        "PORT": "5432",
+        "USER": "postgres",
+        "PASSWORD": "",
+        "DB": postgres_database,
+    }.items():
+        monkeypatch.setenv(f"DAGSTER_PG_{key}", value)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    write_stooq(
+        Path(project["landing_zone"].root) / "prices" / "stooq" / "aaa.us.txt",
+        random_walk("2017-10-02", "2017-10-31", seed=3),
+    )
+    tags = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
+    with DagsterInstance.get() as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        result = materialize(
+            ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=project, tags=tags
+        )
+        assert result.success
+        materialized = instance.get_materialized_partitions(AssetKey("prices"))
+        assert len(materialized) == 22 and "2017-10-31" in materialized
+        assert instance.get_run_by_id(result.run_id).is_success
