@@ -1,22 +1,23 @@
 """Benchmark the full build and one daily update on synthetic vendor files: wall time and peak RSS per phase.
 
 Run from the repository root:  python bench/build.py --names 500 --days 2500 [--workdir DIR] [--keep]
-Each phase runs in its own child process (this script with --phase), which reports its peak RSS as JSON.
+Each phase runs in its own child process (this script with --phase) that writes its outcome as JSON; the parent
+times it and takes its peak RSS from wait4, so a phase that crashes or is killed is still measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -24,6 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 PHASES = ("generate", "build", "land", "update")
 COUNTED_TABLES = ("raw_prices", "prices", "universe", "factors", "signals", "target_portfolio", "backtest_returns")
@@ -44,8 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def say(line: str) -> None:
-    """Progress line from a child, flushed so it interleaves with the parent's output."""
-    print(f"    {line}", flush=True)
+    """Progress line from a child, indented under its phase."""
+    print(f"    {line}")
 
 
 def landing_dir() -> Path:
@@ -73,15 +77,14 @@ def land(args: argparse.Namespace) -> dict:
     return {"day": str(synthetic.extra_day.date())}
 
 
-def dagster_context() -> tuple:
+def dagster_context() -> tuple[DagsterInstance, dict, dict]:
     """The instance under DAGSTER_HOME, the code location's resources, and copies with their EnvVars resolved."""
     from dagster import DagsterInstance
 
-    from stratengine_assets.definitions import build_resources
+    from stratengine_assets.settings import build_resources, initialized
 
     resources = build_resources()
-    resolved = {key: definition.process_config_and_initialize() for key, definition in resources.items()}
-    return DagsterInstance.get(), resources, resolved
+    return DagsterInstance.get(), resources, initialized(resources)
 
 
 def build(args: argparse.Namespace) -> dict:
@@ -113,26 +116,24 @@ def update(args: argparse.Namespace) -> dict:
 PHASE_RUNNERS: dict[str, Phase] = {"generate": generate, "build": build, "land": land, "update": update}
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set of this process (or of any child it waited for), in MB."""
-    peak = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    )
-    return peak / (2**20 if sys.platform == "darwin" else 2**10)
-
-
 def result_path(workdir: Path, phase: str) -> Path:
     return workdir / "results" / f"{phase}.json"
 
 
 def run_child(args: argparse.Namespace) -> int:
-    """Inside a child process: run one phase and write its outcome and peak RSS as JSON."""
+    """Inside a child process: run one phase and write its outcome as JSON for the parent."""
     outcome = PHASE_RUNNERS[args.phase](args)
-    outcome["peak_rss_mb"] = peak_rss_mb()
     path = result_path(Path(args.workdir), args.phase)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(outcome))
     return 0
+
+
+def spawn(command: list[str], env: dict[str, str]) -> tuple[int, float]:
+    """Run a command to completion: its exit code and its own peak RSS in MB (from wait4, so even if it dies)."""
+    pid = os.posix_spawn(command[0], command, env)
+    _, status, usage = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def bench_env(workdir: Path) -> dict[str, str]:
@@ -151,17 +152,17 @@ def bench_env(workdir: Path) -> dict[str, str]:
 
 
 def run_phase(phase: str, args: argparse.Namespace, workdir: Path, env: dict[str, str], day: str | None) -> dict:
-    """Run one phase in a child process; its outcome plus the wall time seen from here."""
+    """Run one phase in a child process: its outcome, exit code, wall time and peak RSS."""
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--workdir", str(workdir)]
     command += ["--names", str(args.names), "--days", str(args.days), "--seed", str(args.seed)]
     command += ["--day", day] if day else []
-    print(f"== {phase}", flush=True)
+    print(f"== {phase}")
     started = time.perf_counter()
-    subprocess.run(command, env=env, cwd=REPO, check=True)
+    code, rss = spawn(command, env)
     wall = time.perf_counter() - started
-    outcome = json.loads(result_path(workdir, phase).read_text())
-    print(f"== {phase} finished in {wall:.1f}s, peak RSS {outcome['peak_rss_mb']:.0f} MB", flush=True)
-    return {**outcome, "wall": wall}
+    outcome = json.loads(result_path(workdir, phase).read_text()) if code == 0 else {}
+    print(f"== {phase} {'finished' if code == 0 else f'FAILED (exit {code})'} in {wall:.1f}s, peak RSS {rss:.0f} MB")
+    return {**outcome, "exit": code, "wall": wall, "peak_rss_mb": rss}
 
 
 def table_counts(database: Path) -> dict[str, int]:
@@ -190,7 +191,9 @@ def step_lines(results: dict[str, dict]) -> list[str]:
 def report(results: dict[str, dict], counts: dict[str, int]) -> str:
     """The final table: per phase wall time and peak RSS, per step seconds, warehouse row counts."""
     lines = ["", f"{'phase':<12}{'wall s':>10}{'peak RSS MB':>14}"]
-    lines += [f"{phase:<12}{r['wall']:>10.1f}{r['peak_rss_mb']:>14.0f}" for phase, r in results.items()]
+    for phase, r in results.items():
+        failed = f"  FAILED (exit {r['exit']})" if r["exit"] else ""
+        lines.append(f"{phase:<12}{r['wall']:>10.1f}{r['peak_rss_mb']:>14.0f}{failed}")
     lines += step_lines(results)
     lines += ["", f"{'table':<18}{'rows':>14}"] if counts else []
     lines += [f"{table:<18}{count:>14,}" for table, count in counts.items()]
@@ -209,25 +212,26 @@ def prepare_workdir(requested: str | None) -> Path:
 
 
 def run_phases(args: argparse.Namespace, workdir: Path, env: dict[str, str], results: dict[str, dict]) -> bool:
-    """Run the phases in order into `results`; False when one fails (the later ones are skipped)."""
+    """Run the phases in order into `results`; False when one fails (the later ones are then skipped)."""
     for phase in PHASES:
-        try:
-            results[phase] = run_phase(phase, args, workdir, env, results.get("land", {}).get("day"))
-        except subprocess.CalledProcessError as exc:
-            print(f"== {phase} FAILED with exit code {exc.returncode}; later phases skipped", flush=True)
+        results[phase] = run_phase(phase, args, workdir, env, results.get("land", {}).get("day"))
+        if results[phase]["exit"]:
+            print("later phases skipped")
             return False
     return True
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
     """Run the four phases in child processes, print the table, and clean up unless --keep."""
+    if market(args).extra_day.date() > dt.date.today():
+        raise SystemExit(f"--days {args.days} reaches past today; the trading-day partitions end today")
     workdir = prepare_workdir(args.workdir)
     env = bench_env(workdir)
     print(f"StratEngine build benchmark: {args.names:,} names x {args.days:,} days, work directory {workdir}")
     results: dict[str, dict] = {}
     try:
         succeeded = run_phases(args, workdir, env, results)
-        print(report(results, table_counts(Path(env["STRATENGINE_WAREHOUSE"]))), flush=True)
+        print(report(results, table_counts(Path(env["STRATENGINE_WAREHOUSE"]))))
     finally:
         if args.keep:
             print(f"work directory kept: {workdir}")
@@ -237,6 +241,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parent: the whole benchmark; child (--phase): one phase. Lines are flushed so both interleave in order."""
+    sys.stdout.reconfigure(line_buffering=True)
     args = parse_args(argv)
     return run_child(args) if args.phase else run_benchmark(args)
 

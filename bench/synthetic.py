@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from partitions.trading_calendar import trading_days
+from partitions.trading_calendar import shift_trading_days, trading_days
 
 FIRST_DAY = "2010-01-04"
 DEFAULT_SEED = 2010
@@ -55,15 +55,6 @@ FUNDAMENTALS_HEADER = [
     "Estimated Shares Outstanding",
     "Earnings Per Share",
 ]
-
-
-def first_sessions(first: str, count: int) -> pd.DatetimeIndex:
-    """The first `count` trading days from `first`, holidays excluded."""
-    start = pd.Timestamp(first)
-    sessions = trading_days(start, start + pd.Timedelta(days=count * 3 // 2 + 30))[:count]
-    if len(sessions) != count:
-        raise RuntimeError(f"calendar span too short for {count} sessions from {first}")
-    return sessions
 
 
 @dataclass(frozen=True)
@@ -189,7 +180,7 @@ class SyntheticMarket:
         if not 1 <= names <= 99_999 or days < 1:
             raise ValueError(f"need 1..99,999 names and at least one day, got {names} names and {days} days")
         self.seed = seed
-        self.sessions = first_sessions(FIRST_DAY, days + 1)
+        self.sessions = trading_days(FIRST_DAY, shift_trading_days(FIRST_DAY, days))
         self.history_days = self.sessions[:days]
         self.extra_day = self.sessions[days]
         self.names = draw_names(names, np.random.default_rng([seed, 0]))
@@ -266,7 +257,7 @@ class SyntheticMarket:
 
 
 def draw_fundamentals(names: Names, years: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Plausible 10-K figures shaped (names, years): book value near market value, ROE around 11%."""
+    """Plausible 10-K figures shaped (names, years): book value about half the market value, ROE around 11%."""
     count = len(names)
     shares = np.exp(rng.uniform(np.log(50e6), np.log(2e9), count))[:, None]
     shares = shares * np.exp(np.cumsum(rng.normal(0.0, 0.02, (count, years)), axis=1))

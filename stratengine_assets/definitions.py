@@ -2,18 +2,9 @@
 
 from dagster import Definitions
 
-from resources import LandingZoneResource, WarehouseResource
 from sensors import backtest_after_daily_update, backtest_job, daily_update_job, daily_update_schedule
 from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.settings import landing_root, warehouse_path
-
-
-def build_resources() -> dict:
-    return {
-        "warehouse": WarehouseResource(database=warehouse_path()),
-        "landing_zone": LandingZoneResource(root=landing_root()),
-    }
-
+from stratengine_assets.settings import build_resources
 
 defs = Definitions(
     assets=ALL_ASSETS,

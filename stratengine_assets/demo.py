@@ -13,10 +13,9 @@ from dagster import DagsterInstance
 
 from partitions.definitions import add_tickers
 from resources import LandingZoneResource, WarehouseResource
-from stratengine_assets.definitions import build_resources
 from stratengine_assets.ingestion.landed_files import landed_price_range, landed_tickers
 from stratengine_assets.runs import materialize_days
-from stratengine_assets.settings import dagster_home
+from stratengine_assets.settings import build_resources, dagster_home, initialized
 
 SAMPLE_DIR = Path(__file__).with_name("sample_data")
 
@@ -38,8 +37,9 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
         instance_config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     resources = build_resources()
-    zone: LandingZoneResource = resources["landing_zone"]
-    warehouse: WarehouseResource = resources["warehouse"]
+    direct = initialized(resources)
+    zone: LandingZoneResource = direct["landing_zone"]
+    warehouse: WarehouseResource = direct["warehouse"]
     began = time.perf_counter()
     say(f"landing zone {zone.root}: {len(land_sample(zone))} sample files landed")
     instance = DagsterInstance.get()

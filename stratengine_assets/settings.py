@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import EnvVar
+from dagster import ConfigurableResource, EnvVar
 
 
 def project_home() -> Path:
@@ -38,3 +38,18 @@ def fundamentals_lag_days() -> int:
 def price_vendor_ranking() -> list[str]:
     """Price vendors best first (STRATENGINE_PRICE_VENDORS, comma separated)."""
     return [v.strip() for v in os.environ.get("STRATENGINE_PRICE_VENDORS", "canonical,stooq").split(",") if v]
+
+
+def build_resources() -> dict[str, ConfigurableResource]:
+    """The code location's resources, configured from the environment."""
+    from resources import LandingZoneResource, WarehouseResource
+
+    return {
+        "warehouse": WarehouseResource(database=warehouse_path()),
+        "landing_zone": LandingZoneResource(root=landing_root()),
+    }
+
+
+def initialized(resources: dict[str, ConfigurableResource]) -> dict[str, ConfigurableResource]:
+    """Copies with EnvVar fields resolved, for use outside a run (command line, benchmarks)."""
+    return {key: resource.process_config_and_initialize() for key, resource in resources.items()}

@@ -50,3 +50,15 @@ def test_schedule_runs_trading_days_only():
     request = _tick("2017-11-10")
     assert isinstance(request, RunRequest) and request.partition_key == "2017-11-10"
     assert _tick("2017-07-04") == []
+
+
+def test_resources_from_env_vars_resolve_for_direct_use(tmp_path, monkeypatch):
+    from stratengine_assets.settings import build_resources, initialized
+
+    monkeypatch.setenv("STRATENGINE_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("STRATENGINE_LANDING_DIR", str(tmp_path / "landing"))
+    direct = initialized(build_resources())
+    assert direct["landing_zone"].files("prices") == []
+    with direct["warehouse"].get_connection() as conn:
+        assert conn.execute("SELECT count(*) FROM prices").fetchall() == [(0,)]
+    assert (tmp_path / "w.duckdb").exists()
