@@ -90,7 +90,7 @@ def dagster_context() -> tuple[DagsterInstance, dict, dict]:
 def build(args: argparse.Namespace) -> dict:
     """Phase 2: register the tickers and landed files, then materialize every asset over all landed days."""
     from partitions.definitions import add_tickers
-    from stratengine_assets.ingestion.landed_files import landed_price_range, landed_tickers
+    from stratengine_assets.ingestion.manifest import landed_price_range, landed_tickers
     from stratengine_assets.runs import materialize_days
 
     instance, resources, resolved = dagster_context()

@@ -1,7 +1,8 @@
-"""Landing zone on local disk: <root>/<dataset>/<vendor>/<file>, as vendors deliver them."""
+"""Landing zones: where vendor files arrive, as <dataset>/<vendor>/<file>, on local disk or in S3."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass
@@ -10,56 +11,95 @@ from pathlib import Path
 from dagster import ConfigurableResource
 
 DATASETS = ("prices", "fundamentals", "securities")
-_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
 @dataclass(frozen=True)
 class LandedFile:
-    path: str
-    dataset: str
-    vendor: str
+    """One file version in a landing zone."""
+
+    key: str
     size: int
-    mtime_ns: int
+    version: str
+    modified: float
+
+    @property
+    def dataset(self) -> str:
+        return self.key.split("/")[0]
+
+    @property
+    def vendor(self) -> str:
+        return self.key.split("/")[1]
+
+    @property
+    def name(self) -> str:
+        return self.key.split("/")[2]
 
 
 def checked_name(name: str, what: str) -> str:
-    """Dataset, vendor and file names are plain names: no separators, no '..'."""
-    if not _NAME.match(name) or name in {".", ".."}:
+    """Dataset, vendor and file names are plain names: no separators, no '..', no leading dot."""
+    if not _NAME.match(name) or ".." in name:
         raise ValueError(f"invalid {what} name {name!r}")
     return name
 
 
+def landing_key(dataset: str, vendor: str, name: str) -> str:
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
+    return f"{dataset}/{checked_name(vendor, 'vendor')}/{checked_name(name, 'file')}"
+
+
+def checked_key(key: str) -> str:
+    """A key names exactly <dataset>/<vendor>/<file>, each part a plain name."""
+    parts = key.split("/")
+    if len(parts) != 3:
+        raise ValueError(f"landing key {key!r} is not <dataset>/<vendor>/<file>")
+    return landing_key(*parts)
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class LandingZoneResource(ConfigurableResource):
-    """Where vendor files arrive; a folder on local disk."""
+    """A folder on local disk; a file's version is its size and modification time."""
 
     root: str
 
-    def dataset_dir(self, dataset: str, vendor: str) -> Path:
-        if dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
-        return Path(self.root) / dataset / checked_name(vendor, "vendor")
+    def describe(self) -> str:
+        return str(Path(self.root).resolve())
 
-    def files(self, dataset: str) -> list[LandedFile]:
-        """Every file landed for a dataset, all vendors, sorted by path."""
-        base = Path(self.root) / dataset
-        if dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {dataset!r}")
-        if not base.is_dir():
-            return []
+    def files(self, dataset: str | None = None) -> list[LandedFile]:
+        """Every landed file (of one dataset, or all), sorted by key; hidden and partial files are skipped."""
         found = []
-        for path in sorted(p for p in base.glob("*/*") if p.is_file() and not p.name.startswith(".")):
-            stat = path.stat()
-            found.append(LandedFile(str(path), dataset, path.parent.name, stat.st_size, stat.st_mtime_ns))
+        for name in [dataset] if dataset else DATASETS:
+            base = Path(self.root) / landing_key(name, "x", "x").split("/")[0]
+            if not base.is_dir():
+                continue
+            for vendor_dir in sorted(p for p in base.iterdir() if p.is_dir() and _NAME.match(p.name)):
+                for entry in sorted(vendor_dir.iterdir()):
+                    if entry.is_file() and _NAME.match(entry.name):
+                        stat = entry.stat()
+                        key = f"{name}/{vendor_dir.name}/{entry.name}"
+                        found.append(LandedFile(key, stat.st_size, f"{stat.st_size}-{stat.st_mtime_ns}", stat.st_mtime))
         return found
 
-    def land(self, source: Path, dataset: str, vendor: str) -> Path:
-        """Copy one file into the zone; an identical file already there is left untouched."""
-        target_dir = self.dataset_dir(dataset, vendor)
-        target = target_dir / checked_name(source.name, "file")
-        target_dir.mkdir(parents=True, exist_ok=True)
-        if target.exists() and target.read_bytes() == source.read_bytes():
-            return target
+    def local_path(self, landed: LandedFile) -> Path:
+        return Path(self.root) / checked_key(landed.key)
+
+    def land(self, source: Path, dataset: str, vendor: str) -> str:
+        """Copy one file in atomically; an identical file already there is left untouched. Returns its key."""
+        key = landing_key(dataset, vendor, source.name)
+        target = Path(self.root) / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        same_size = target.exists() and target.stat().st_size == source.stat().st_size
+        if same_size and file_checksum(target) == file_checksum(source):
+            return key
         partial = target.with_name(f".{target.name}.partial")
         shutil.copyfile(source, partial)
         partial.replace(target)
-        return target
+        return key

@@ -2,5 +2,10 @@
 
 from sensors.backtest_refresh import backtest_after_daily_update, backtest_job
 from sensors.schedules import daily_update_job, daily_update_schedule
+from sensors.vendor_files import fundamentals_job, reference_job, vendor_file_sensor
 
-__all__ = ["backtest_after_daily_update", "backtest_job", "daily_update_job", "daily_update_schedule"]
+JOBS = [daily_update_job, backtest_job, reference_job, fundamentals_job]
+SCHEDULES = [daily_update_schedule]
+SENSORS = [vendor_file_sensor, backtest_after_daily_update]
+
+__all__ = ["JOBS", "SCHEDULES", "SENSORS", "daily_update_job", "vendor_file_sensor"]

@@ -3,6 +3,7 @@
 from dagster import (
     AssetSelection,
     DagsterRunStatus,
+    DefaultSensorStatus,
     RunRequest,
     RunStatusSensorContext,
     define_asset_job,
@@ -18,7 +19,8 @@ backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets(
     run_status=DagsterRunStatus.SUCCESS,
     monitored_jobs=[daily_update_job],
     request_job=backtest_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
 )
 def backtest_after_daily_update(context: RunStatusSensorContext) -> RunRequest:
     """One backtest run per successful daily_update_job run."""

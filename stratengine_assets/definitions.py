@@ -2,14 +2,14 @@
 
 from dagster import Definitions
 
-from sensors import backtest_after_daily_update, backtest_job, daily_update_job, daily_update_schedule
+from sensors import JOBS, SCHEDULES, SENSORS
 from stratengine_assets.assets import ALL_ASSETS
 from stratengine_assets.settings import build_resources
 
 defs = Definitions(
     assets=ALL_ASSETS,
     resources=build_resources(),
-    jobs=[daily_update_job, backtest_job],
-    schedules=[daily_update_schedule],
-    sensors=[backtest_after_daily_update],
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
 )

@@ -13,7 +13,7 @@ from dagster import DagsterInstance
 
 from partitions.definitions import add_tickers
 from resources import LandingZoneResource, WarehouseResource
-from stratengine_assets.ingestion.landed_files import landed_price_range, landed_tickers
+from stratengine_assets.ingestion.manifest import landed_price_range, landed_tickers
 from stratengine_assets.runs import materialize_days
 from stratengine_assets.settings import build_resources, dagster_home, initialized
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from dagster import RunRequest, build_schedule_context
 
-from sensors import daily_update_schedule
+from sensors.schedules import daily_update_schedule
 from stratengine_assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[1]

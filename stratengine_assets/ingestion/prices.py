@@ -1,14 +1,26 @@
 """raw_prices (every vendor row as delivered) and prices (one validated row per ticker and trading day)."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from partitions import trading_day_partitions
 from resources import LandingZoneResource, WarehouseResource
 from resources.warehouse import replace_slice, transaction
+from resources.warehouse_models import PricesModel
 from stratengine_assets.calendar_sql import partition_dates, partition_window, register_calendar
-from stratengine_assets.ingestion.landed_files import load_price_rows
+from stratengine_assets.ingestion.manifest import load_price_rows, mark_ingested
+from stratengine_assets.ingestion.price_rules import apply_rules, disagreements, missing_names, vendor_tolerance
 from stratengine_assets.settings import price_vendor_ranking
+from stratengine_assets.table_checks import schema_check
 
 RAW_COLUMNS = [
     "date",
@@ -43,6 +55,7 @@ def raw_prices(
         rows["ticker"] = rows["ticker"].astype("object")
         with transaction(conn):
             written = replace_slice(conn, "raw_prices", rows, "date >= ? AND date < ?", [start, end])
+            mark_ingested(conn, sorted(rows["source_file"].unique()))
     for path, error in batch.failed.items():
         context.log.warning(f"price file not ingested: {path}: {error}")
     return MaterializeResult(
@@ -54,31 +67,6 @@ def raw_prices(
     )
 
 
-PRICE_VALIDATION_SQL = """
-WITH raw AS (
-    SELECT r.*, coalesce(v.rank, 1000) AS vendor_rank, f.mtime_ns,
-           count(*) OVER (PARTITION BY r.ticker, r.date, r.source_file) AS copies
-    FROM raw_prices r
-    LEFT JOIN vendor_ranks v USING (vendor)
-    LEFT JOIN landed_files f ON f.path = r.source_file
-    WHERE r.date >= ? AND r.date < ?
-), checked AS (
-    SELECT raw.*, CASE
-        WHEN calendar.date IS NULL THEN 'non_trading_day'
-        WHEN open IS NULL OR high IS NULL OR low IS NULL OR close IS NULL THEN 'missing_price'
-        WHEN least(open, high, low, close) <= 0 THEN 'non_positive_price'
-        WHEN high < low THEN 'high_below_low'
-        WHEN close > high OR close < low THEN 'close_outside_range'
-        WHEN volume IS NULL THEN 'missing_volume'
-        WHEN volume < 0 THEN 'negative_volume'
-        WHEN copies > 1 THEN 'duplicate_row'
-    END AS reason
-    FROM raw LEFT JOIN calendar USING (date)
-)
-SELECT * FROM checked
-"""
-
-
 @asset(
     partitions_def=trading_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
@@ -86,51 +74,98 @@ SELECT * FROM checked
     group_name="ingestion",
     kinds={"duckdb"},
     deps=[raw_prices],
+    check_specs=[
+        AssetCheckSpec(
+            "prices_valid",
+            asset="prices",
+            blocking=True,
+            description="every row passes PricesModel; downstream waits for it",
+        ),
+        AssetCheckSpec(
+            "vendors_agree",
+            asset="prices",
+            description="valid closes from different vendors differ by at most the tolerance",
+        ),
+    ],
 )
 def prices(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Canonical daily bars: each ticker from the best-ranked vendor whose row passes validation.
 
-    Vendors missing from STRATENGINE_PRICE_VENDORS rank after every listed one.
+    Rows failing a rule go to quarantine with the reason, vendor, file and line; a lower-ranked vendor's
+    valid row stands in for a rejected or missing one. Vendors missing from STRATENGINE_PRICE_VENDORS rank
+    after every listed one.
     """
     first, last = partition_dates(context)
     start, end = partition_window(context)
-    ranking = price_vendor_ranking()
     with warehouse.get_connection() as conn:
-        register_calendar(conn, first, last)
-        conn.register("vendor_ranks", pd.DataFrame({"vendor": ranking, "rank": range(len(ranking))}))
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE checked_prices AS {PRICE_VALIDATION_SQL}", [start, end])
+        register_calendar(conn, first, last, lookback=1)
+        apply_rules(conn, start, end, price_vendor_ranking())
         with transaction(conn):
             conn.execute("DELETE FROM prices WHERE date >= ? AND date < ?", [start, end])
             conn.execute(
-                """
-                INSERT INTO prices
-                SELECT date, ticker, open, high, low, close, volume, close * volume, vendor, source_file, source_line
-                FROM checked_prices WHERE reason IS NULL
-                QUALIFY row_number() OVER (PARTITION BY ticker, date ORDER BY vendor_rank, mtime_ns DESC) = 1
-                """
+                f"INSERT INTO prices SELECT {', '.join(PRICE_TABLE_COLUMNS)} FROM picked_prices WHERE reason IS NULL"
             )
             conn.execute("DELETE FROM quarantine WHERE dataset = 'prices' AND date >= ? AND date < ?", [start, end])
-            conn.execute(
-                """
-                INSERT INTO quarantine
-                SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, now()::TIMESTAMP
-                FROM checked_prices WHERE reason IS NOT NULL
-                """
-            )
-        written = conn.execute("SELECT count(*) FROM prices WHERE date >= ? AND date < ?", [start, end]).fetchone()[0]
+            for table in ("checked_prices", "picked_prices"):
+                conn.execute(
+                    f"INSERT INTO quarantine SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, "
+                    f"now()::TIMESTAMP FROM {table} WHERE reason IS NOT NULL"
+                )
+        written = conn.execute("SELECT * FROM prices WHERE date >= ? AND date < ?", [start, end]).df()
         reasons = dict(
-            conn.execute("SELECT reason, count(*) FROM checked_prices WHERE reason IS NOT NULL GROUP BY 1").fetchall()
-        )
-        sources = dict(
             conn.execute(
-                "SELECT vendor, count(*) FROM prices WHERE date >= ? AND date < ? GROUP BY 1", [start, end]
+                "SELECT reason, count(*) FROM quarantine WHERE dataset = 'prices' "
+                "AND date >= ? AND date < ? GROUP BY 1",
+                [start, end],
             ).fetchall()
         )
+        missing = missing_names(conn, start, end)
+        disagreeing = disagreements(conn)
+    if len(missing):
+        context.log.warning(f"no vendor priced {len(missing)} name-days, e.g. {_examples(missing)}")
     return MaterializeResult(
         metadata={
-            "rows": written,
+            "rows": len(written),
             "quarantined": sum(reasons.values()),
             "quarantined_by_reason": MetadataValue.json(reasons),
-            "rows_by_vendor": MetadataValue.json(sources),
-        }
+            "rows_by_vendor": MetadataValue.json({k: int(v) for k, v in written["vendor"].value_counts().items()}),
+            "missing_names": len(missing),
+            "missing_examples": MetadataValue.json(_examples(missing)),
+        },
+        check_results=[schema_check("prices_valid", PricesModel, written), _agreement(disagreeing)],
+    )
+
+
+PRICE_TABLE_COLUMNS = [
+    "date",
+    "ticker",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close * volume",
+    "vendor",
+    "source_file",
+    "source_line",
+]
+
+
+def _examples(frame: pd.DataFrame, limit: int = 20) -> list[str]:
+    return [f"{row.ticker} {pd.Timestamp(row.date).date()}" for row in frame.head(limit).itertuples()]
+
+
+def _agreement(disagreeing: pd.DataFrame) -> AssetCheckResult:
+    """Vendors that disagree do not block the run; the names and sizes are shown for review."""
+    shown = disagreeing.head(20).astype(str).to_markdown(index=False) if len(disagreeing) else "none"
+    return AssetCheckResult(
+        check_name="vendors_agree",
+        passed=disagreeing.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "disagreements": len(disagreeing),
+            "tolerance": vendor_tolerance(),
+            "names": MetadataValue.json(sorted(disagreeing["ticker"].unique().tolist())),
+            "largest": MetadataValue.md(shown),
+        },
     )

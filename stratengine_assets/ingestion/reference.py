@@ -1,9 +1,7 @@
 """Reference data: the security master and point-in-time fundamentals."""
 
-from pathlib import Path
-
 import pandas as pd
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import AssetCheckSpec, AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from partitions import tickers_partitions
 from resources import LandingZoneResource, WarehouseResource
@@ -14,7 +12,9 @@ from resources.vendors import (
     parse_securities,
 )
 from resources.warehouse import replace_slice, transaction
+from resources.warehouse_models import FundamentalsModel
 from stratengine_assets.settings import fundamentals_lag_days
+from stratengine_assets.table_checks import schema_check
 
 QUARANTINE_COLUMNS = [
     "dataset",
@@ -52,13 +52,13 @@ def securities(
     frames, bad, failed = [], [], {}
     for landed in landing_zone.files("securities"):
         try:
-            frame = parse_securities(Path(landed.path)).assign(source_file=landed.path)
+            frame = parse_securities(landing_zone.local_path(landed)).assign(source_file=landed.key)
         except VendorFileError as exc:
-            failed[landed.path] = str(exc)
-            context.log.warning(f"securities file not ingested: {landed.path}: {exc}")
+            failed[landed.key] = str(exc)
+            context.log.warning(f"securities file not ingested: {landed.key}: {exc}")
             continue
         invalid = frame["ticker"].isna()
-        bad.append(_quarantine_rows(frame[invalid], "securities", "invalid_ticker", landed.vendor, landed.path))
+        bad.append(_quarantine_rows(frame[invalid], "securities", "invalid_ticker", landed.vendor, landed.key))
         frames.append(frame[~invalid])
     table = pd.concat(frames) if frames else pd.DataFrame(columns=["ticker"])
     table = table.drop_duplicates("ticker", keep="last").drop(columns="source_line", errors="ignore")
@@ -105,6 +105,14 @@ def _fiscal_year_mismatches(filings: pd.DataFrame) -> list[str]:
     pool="duckdb",
     group_name="ingestion",
     kinds={"duckdb"},
+    check_specs=[
+        AssetCheckSpec(
+            "fundamentals_valid",
+            asset="fundamentals",
+            blocking=True,
+            description="every row passes FundamentalsModel (known_at on or after period end, ...)",
+        ),
+    ],
 )
 def fundamentals(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
@@ -115,24 +123,25 @@ def fundamentals(
     values, bad, failed, corrected = [], [], {}, []
     for landed in landing_zone.files("fundamentals"):
         try:
-            filings = parse_annual_fundamentals(Path(landed.path))
+            filings = parse_annual_fundamentals(landing_zone.local_path(landed))
         except VendorFileError as exc:
-            failed[landed.path] = str(exc)
-            context.log.warning(f"fundamentals file not ingested: {landed.path}: {exc}")
+            failed[landed.key] = str(exc)
+            context.log.warning(f"fundamentals file not ingested: {landed.key}: {exc}")
             continue
         filings = filings[filings["ticker"].isin(tickers)]
         undated = filings["period_end"].isna()
         bad.append(
-            _quarantine_rows(filings[undated], "fundamentals", "unparseable_period_end", landed.vendor, landed.path)
+            _quarantine_rows(filings[undated], "fundamentals", "unparseable_period_end", landed.vendor, landed.key)
         )
         corrected += _fiscal_year_mismatches(filings[~undated])
-        values.append(to_point_in_time(filings[~undated], lag, f"{landed.vendor}:{landed.path}"))
+        values.append(to_point_in_time(filings[~undated], lag, landed.key))
     table = pd.concat(values) if values else pd.DataFrame(columns=["ticker"])
     quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     keys = sorted(tickers)
     with warehouse.get_connection() as conn, transaction(conn):
         written = replace_slice(conn, "fundamentals", table, "list_contains(?, ticker)", [keys])
         replace_slice(conn, "quarantine", quarantined, "dataset = 'fundamentals' AND list_contains(?, ticker)", [keys])
+        stored = conn.execute("SELECT * FROM fundamentals WHERE list_contains(?, ticker)", [keys]).df()
     for note in corrected:
         context.log.warning(f"fiscal year contradicts the period end, period end kept: {note}")
     return MaterializeResult(
@@ -143,5 +152,6 @@ def fundamentals(
             "quarantined": len(quarantined),
             "fiscal_year_corrections": MetadataValue.json(corrected),
             "failed_files": MetadataValue.json(failed),
-        }
+        },
+        check_results=[schema_check("fundamentals_valid", FundamentalsModel, stored)],
     )

@@ -1,0 +1,32 @@
+"""Stooq text files: Date,Open,High,Low,Close,Volume,OpenInt, one file per ticker named <ticker>.us.txt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from resources.vendors.common import PRICE_COLUMNS, VendorFileError, normalize_ticker, numbers, read_text_csv
+
+
+def ticker_from_filename(name: str) -> str | None:
+    """Stooq names files <ticker>.us.txt; None when the name carries no valid ticker."""
+    stem = name.lower().removesuffix(".txt").removesuffix(".us")
+    try:
+        return normalize_ticker(stem)
+    except ValueError:
+        return None
+
+
+def parse_stooq(path: Path) -> pd.DataFrame:
+    """Stooq text: Date,Open,High,Low,Close,Volume,OpenInt; ticker is the file name before .us.txt."""
+    ticker = ticker_from_filename(path.name)
+    if ticker is None:
+        raise VendorFileError(f"file name {path.name!r} does not carry a valid ticker")
+    raw = read_text_csv(path, ["Date", "Open", "High", "Low", "Close", "Volume"])
+    out = numbers(raw, ["Open", "High", "Low", "Close", "Volume"])
+    out.columns = ["open", "high", "low", "close", "volume"]
+    out.insert(0, "ticker", ticker)
+    out.insert(0, "date", pd.to_datetime(raw["Date"], format="%Y-%m-%d", errors="coerce"))
+    out["source_line"] = raw["source_line"]
+    return out[PRICE_COLUMNS]

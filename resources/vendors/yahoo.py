@@ -1,0 +1,36 @@
+"""Yahoo Finance CSV export: Date,Open,High,Low,Close,Adj Close,Volume, one file per ticker named <TICKER>.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from resources.vendors.canonical import adjusted
+from resources.vendors.common import PRICE_COLUMNS, VendorFileError, normalize_ticker, numbers, read_text_csv
+
+YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
+
+
+def ticker_from_yahoo_name(name: str) -> str | None:
+    """Yahoo exports are named after the ticker (BRK-B.csv); None when the name carries no valid ticker."""
+    if not name.lower().endswith(".csv"):
+        return None
+    try:
+        return normalize_ticker(name[: -len(".csv")])
+    except ValueError:
+        return None
+
+
+def parse_yahoo(path: Path) -> pd.DataFrame:
+    """Rows on the adjusted basis (Adj Close / Close scales the bar); Yahoo's 'null' cells become missing."""
+    ticker = ticker_from_yahoo_name(path.name)
+    if ticker is None:
+        raise VendorFileError(f"file name {path.name!r} does not carry a valid ticker")
+    raw = read_text_csv(path, YAHOO_COLUMNS)
+    frame = numbers(raw, ["Open", "High", "Low", "Close", "Adj Close", "Volume"])
+    frame.columns = ["open", "high", "low", "close", "adj_close", "volume"]
+    frame["date"] = pd.to_datetime(raw["Date"], format="%Y-%m-%d", errors="coerce")
+    frame["ticker"] = ticker
+    frame["source_line"] = raw["source_line"]
+    return adjusted(frame)[PRICE_COLUMNS]

@@ -1,0 +1,151 @@
+"""vendor_file_sensor: new or changed vendor files become runs over exactly the partitions they cover."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from dagster import (
+    AssetSelection,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    define_asset_job,
+    sensor,
+)
+
+from partitions import tickers_partitions, trading_day_partitions
+from partitions.trading_calendar import calendar_start, trading_days
+from resources.landing_zone import LandedFile, LandingZoneResource
+from resources.vendors import PRICE_VENDORS, VendorFileError, parse_securities
+from resources.vendors.peek import date_span
+from sensors.schedules import daily_update_job
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+reference_job = define_asset_job("reference_job", selection=AssetSelection.assets("securities"))
+fundamentals_job = define_asset_job("fundamentals_job", selection=AssetSelection.assets("fundamentals"))
+
+
+@dataclass
+class FileCursor:
+    """Files seen so far: the latest modification time, and the keys (with versions) seen at exactly that time."""
+
+    modified: float = 0.0
+    seen_at_modified: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, raw: str | None) -> FileCursor:
+        return cls(**json.loads(raw)) if raw else cls()
+
+    def dump(self) -> str:
+        return json.dumps({"modified": self.modified, "seen_at_modified": sorted(self.seen_at_modified)})
+
+    def is_new(self, landed: LandedFile) -> bool:
+        return landed.modified > self.modified or (
+            landed.modified == self.modified and f"{landed.key}@{landed.version}" not in self.seen_at_modified
+        )
+
+    def advance(self, files: list[LandedFile]) -> FileCursor:
+        if not files:
+            return self
+        latest = max(max(f.modified for f in files), self.modified)
+        at_latest = [f"{f.key}@{f.version}" for f in files if f.modified == latest]
+        keep = self.seen_at_modified if latest == self.modified else []
+        return FileCursor(latest, sorted(set(keep) | set(at_latest)))
+
+
+def run_key(prefix: str, files: list[LandedFile]) -> str:
+    """One key per set of file versions: the same file version never starts two runs."""
+    digest = hashlib.sha1("\n".join(sorted(f"{f.key}@{f.version}" for f in files)).encode()).hexdigest()[:16]
+    return f"{prefix}:{files[0].key if len(files) == 1 else f'{len(files)} files'}:{digest}"
+
+
+def partition_span(first: dt.date, last: dt.date, newest: str) -> tuple[str, str] | None:
+    """The trading-day partitions inside [first, last] that exist, newest being the latest one."""
+    days = trading_days(max(first, calendar_start()), min(last, dt.date.fromisoformat(newest)))
+    return (str(days[0].date()), str(days[-1].date())) if len(days) else None
+
+
+def _price_requests(zone: LandingZoneResource, files: list[LandedFile], log) -> list[RunRequest]:
+    """Files covering the same dates share one single-run range; unreadable edges go to the newest day."""
+    by_span: dict[tuple[str, str], list[LandedFile]] = defaultdict(list)
+    newest = trading_day_partitions.get_last_partition_key()
+    for landed in files:
+        edges = date_span(zone.local_path(landed))
+        span = partition_span(*edges, newest) if edges else None
+        if span is None:
+            log.warning(f"{landed.key}: no dates readable at its edges; raw_prices will record why")
+            span = (newest, newest)
+        by_span[span].append(landed)
+    return [
+        RunRequest(
+            run_key=run_key("prices", group), job_name=daily_update_job.name, tags={RANGE_START: start, RANGE_END: end}
+        )
+        for (start, end), group in sorted(by_span.items())
+    ]
+
+
+def _tickers_in(zone: LandingZoneResource, files: list[LandedFile]) -> set[str]:
+    tickers = set()
+    for landed in files:
+        vendor = PRICE_VENDORS.get(landed.vendor)
+        if landed.dataset == "prices" and vendor and vendor.ticker_from_name:
+            tickers.add(vendor.ticker_from_name(landed.name))
+        elif landed.dataset == "securities":
+            try:
+                tickers |= set(parse_securities(zone.local_path(landed))["ticker"].dropna())
+            except VendorFileError:
+                continue
+    return tickers - {None}
+
+
+def file_requests(
+    zone: LandingZoneResource, files: list[LandedFile], known_tickers: list[str], log
+) -> tuple[list[RunRequest], list[str]]:
+    """Run requests for new file versions, and the tickers to add to the `tickers` partitions first.
+
+    known_tickers is in partition order (new ones are appended), so its ends bound a range over all of them.
+    """
+    grouped: dict[str, list[LandedFile]] = defaultdict(list)
+    for landed in files:
+        grouped[landed.dataset].append(landed)
+    requests = _price_requests(zone, grouped["prices"], log) if grouped["prices"] else []
+    if grouped["securities"]:
+        requests.append(RunRequest(run_key=run_key("securities", grouped["securities"]), job_name=reference_job.name))
+    new_tickers = sorted(_tickers_in(zone, files) - set(known_tickers))
+    everyone = [*known_tickers, *new_tickers]
+    if grouped["fundamentals"] and everyone:
+        requests.append(
+            RunRequest(
+                run_key=run_key("fundamentals", grouped["fundamentals"]),
+                job_name=fundamentals_job.name,
+                tags={RANGE_START: everyone[0], RANGE_END: everyone[-1]},
+            )
+        )
+    return requests, new_tickers
+
+
+@sensor(
+    jobs=[daily_update_job, reference_job, fundamentals_job],
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def vendor_file_sensor(context: SensorEvaluationContext, landing_zone: LandingZoneResource) -> SensorResult:
+    """New or changed files in the landing zone: add their tickers, then request the partitions they cover."""
+    cursor = FileCursor.load(context.cursor)
+    new = [f for f in landing_zone.files() if cursor.is_new(f)]
+    if not new:
+        return SensorResult(run_requests=[], cursor=cursor.dump())
+    known = context.instance.get_dynamic_partitions(tickers_partitions.name)
+    requests, new_tickers = file_requests(landing_zone, new, known, context.log)
+    context.log.info(f"{len(new)} new file versions -> {len(requests)} runs, {len(new_tickers)} new tickers")
+    return SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[tickers_partitions.build_add_request(new_tickers)] if new_tickers else [],
+        cursor=cursor.advance(new).dump(),
+    )
