@@ -81,10 +81,10 @@ def dagster_context() -> tuple[DagsterInstance, dict, dict]:
     """The instance under DAGSTER_HOME, the code location's resources, and copies with their EnvVars resolved."""
     from dagster import DagsterInstance
 
-    from stratengine_assets.settings import build_resources, initialized
+    from stratengine_assets.settings import build_resources
 
     resources = build_resources()
-    return DagsterInstance.get(), resources, initialized(resources)
+    return DagsterInstance.get(), resources, build_resources(direct=True)
 
 
 def build(args: argparse.Namespace) -> dict:

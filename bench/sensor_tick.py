@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO))
 from dagster import DagsterInstance, build_sensor_context  # noqa: E402
 
 from partitions.trading_calendar import trading_days  # noqa: E402
-from resources.landing_zone import LandingZoneResource  # noqa: E402
+from resources.landing_zone import LocalLandingZone  # noqa: E402
 from sensors.vendor_files import vendor_file_sensor  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def write_files(root: Path, count: int, days: int) -> None:
         (folder / f"t{i:05d}.us.txt").write_text(f"Date,Open,High,Low,Close,Volume,OpenInt\n{rows}\n")
 
 
-def tick(zone: LandingZoneResource, instance: DagsterInstance, cursor: str | None) -> tuple[float, object]:
+def tick(zone: LocalLandingZone, instance: DagsterInstance, cursor: str | None) -> tuple[float, object]:
     context = build_sensor_context(instance=instance, cursor=cursor, resources={"landing_zone": zone})
     started = time.perf_counter()
     result = vendor_file_sensor(context)
@@ -52,7 +52,7 @@ def main() -> None:
         started = time.perf_counter()
         write_files(Path(tmp), args.files, args.days)
         print(f"wrote {args.files:,} files x {args.days} rows in {time.perf_counter() - started:.1f}s")
-        zone = LandingZoneResource(root=tmp)
+        zone = LocalLandingZone(root=tmp)
         with DagsterInstance.ephemeral() as instance:
             fresh = [tick(zone, instance, None) for _ in range(args.repeat)]
             result = fresh[-1][1]

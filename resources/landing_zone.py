@@ -66,6 +66,25 @@ def file_checksum(path: Path) -> str:
 
 
 class LandingZoneResource(ConfigurableResource):
+    """Where vendor files arrive. Subclasses: LocalLandingZone (a folder), S3LandingZone (a bucket prefix)."""
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def files(self, dataset: str | None = None) -> list[LandedFile]:
+        """Every landed file (of one dataset, or all), sorted by key."""
+        raise NotImplementedError
+
+    def local_path(self, landed: LandedFile) -> Path:
+        """A local file holding this version's bytes, for the parsers."""
+        raise NotImplementedError
+
+    def land(self, source: Path, dataset: str, vendor: str) -> str:
+        """Put one local file into the zone unless an identical one is there; returns its key."""
+        raise NotImplementedError
+
+
+class LocalLandingZone(LandingZoneResource):
     """A folder on local disk; a file's version is its size and modification time."""
 
     root: str
@@ -74,7 +93,6 @@ class LandingZoneResource(ConfigurableResource):
         return str(Path(self.root).resolve())
 
     def files(self, dataset: str | None = None) -> list[LandedFile]:
-        """Every landed file (of one dataset, or all), sorted by key; hidden and partial files are skipped."""
         found = []
         for name in [dataset] if dataset else DATASETS:
             base = Path(self.root) / landing_key(name, "x", "x").split("/")[0]
@@ -92,14 +110,13 @@ class LandingZoneResource(ConfigurableResource):
         return Path(self.root) / checked_key(landed.key)
 
     def land(self, source: Path, dataset: str, vendor: str) -> str:
-        """Copy one file in atomically; an identical file already there is left untouched. Returns its key."""
         key = landing_key(dataset, vendor, source.name)
         target = Path(self.root) / key
         target.parent.mkdir(parents=True, exist_ok=True)
         same_size = target.exists() and target.stat().st_size == source.stat().st_size
         if same_size and file_checksum(target) == file_checksum(source):
             return key
-        partial = target.with_name(f".{target.name}.partial")
+        partial = target.with_name(f".{target.name}.partial")  # renamed into place: never seen half-written
         shutil.copyfile(source, partial)
         partial.replace(target)
         return key

@@ -15,7 +15,7 @@ from partitions.definitions import add_tickers
 from resources import LandingZoneResource, WarehouseResource
 from stratengine_assets.ingestion.manifest import landed_price_range, landed_tickers
 from stratengine_assets.runs import materialize_days
-from stratengine_assets.settings import build_resources, dagster_home, initialized
+from stratengine_assets.settings import build_resources, dagster_home
 
 SAMPLE_DIR = Path(__file__).with_name("sample_data")
 
@@ -37,7 +37,7 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
         instance_config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     resources = build_resources()
-    direct = initialized(resources)
+    direct = build_resources(direct=True)
     zone: LandingZoneResource = direct["landing_zone"]
     warehouse: WarehouseResource = direct["warehouse"]
     began = time.perf_counter()

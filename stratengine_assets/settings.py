@@ -13,17 +13,20 @@ def project_home() -> Path:
     return Path(os.environ.get("STRATENGINE_HOME", ".")).resolve()
 
 
-def env_or_default(name: str, default: str) -> str | EnvVar:
-    """An EnvVar when the variable is set (so the UI shows its source), else the default."""
-    return EnvVar(name) if os.environ.get(name) else default
+def env_or_default(name: str, default: str, direct: bool = False) -> str | EnvVar:
+    """The variable's value, else the default; an EnvVar (so the UI shows its source) unless `direct`."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return value if direct else EnvVar(name)
 
 
-def warehouse_path() -> str | EnvVar:
-    return env_or_default("STRATENGINE_WAREHOUSE", str(project_home() / "data" / "warehouse.duckdb"))
+def warehouse_path(direct: bool = False) -> str | EnvVar:
+    return env_or_default("STRATENGINE_WAREHOUSE", str(project_home() / "data" / "warehouse.duckdb"), direct)
 
 
-def landing_root() -> str | EnvVar:
-    return env_or_default("STRATENGINE_LANDING_DIR", str(project_home() / "data" / "landing"))
+def landing_root(direct: bool = False) -> str | EnvVar:
+    return env_or_default("STRATENGINE_LANDING_DIR", str(project_home() / "data" / "landing"), direct)
 
 
 def dagster_home() -> Path:
@@ -40,16 +43,27 @@ def price_vendor_ranking() -> list[str]:
     return [v.strip() for v in os.environ.get("STRATENGINE_PRICE_VENDORS", "canonical,stooq").split(",") if v]
 
 
-def build_resources() -> dict[str, ConfigurableResource]:
-    """The code location's resources, configured from the environment."""
-    from resources import LandingZoneResource, WarehouseResource
+def landing_zone(direct: bool = False) -> ConfigurableResource:
+    """S3 when STRATENGINE_LANDING_S3_BUCKET is set (prefix, endpoint and region from their variables), else local."""
+    from resources import LocalLandingZone, S3LandingZone
 
-    return {
-        "warehouse": WarehouseResource(database=warehouse_path()),
-        "landing_zone": LandingZoneResource(root=landing_root()),
-    }
+    if not os.environ.get("STRATENGINE_LANDING_S3_BUCKET"):
+        return LocalLandingZone(root=landing_root(direct))
+    from dagster_aws.s3 import S3Resource
+
+    return S3LandingZone(
+        bucket=env_or_default("STRATENGINE_LANDING_S3_BUCKET", "", direct),
+        prefix=env_or_default("STRATENGINE_LANDING_S3_PREFIX", "", direct),
+        cache_dir=env_or_default("STRATENGINE_S3_CACHE_DIR", str(project_home() / "data" / "s3_cache"), direct),
+        s3=S3Resource(
+            endpoint_url=os.environ.get("STRATENGINE_S3_ENDPOINT_URL") or None,
+            region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        ),
+    )
 
 
-def initialized(resources: dict[str, ConfigurableResource]) -> dict[str, ConfigurableResource]:
-    """Copies with EnvVar fields resolved, for use outside a run (command line, benchmarks)."""
-    return {key: resource.process_config_and_initialize() for key, resource in resources.items()}
+def build_resources(direct: bool = False) -> dict[str, ConfigurableResource]:
+    """The code location's resources from the environment; `direct` resolves EnvVars for use outside a run."""
+    from resources import WarehouseResource
+
+    return {"warehouse": WarehouseResource(database=warehouse_path(direct)), "landing_zone": landing_zone(direct)}

@@ -53,11 +53,11 @@ def test_schedule_runs_trading_days_only():
 
 
 def test_resources_from_env_vars_resolve_for_direct_use(tmp_path, monkeypatch):
-    from stratengine_assets.settings import build_resources, initialized
+    from stratengine_assets.settings import build_resources
 
     monkeypatch.setenv("STRATENGINE_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("STRATENGINE_LANDING_DIR", str(tmp_path / "landing"))
-    direct = initialized(build_resources())
+    direct = build_resources(direct=True)
     assert direct["landing_zone"].files("prices") == []
     with direct["warehouse"].get_connection() as conn:
         assert conn.execute("SELECT count(*) FROM prices").fetchall() == [(0,)]

@@ -1,0 +1,116 @@
+"""The landing zone in S3, against a real S3 endpoint (moto's standalone server) on 127.0.0.1."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from dagster import DagsterInstance, materialize
+
+from resources import S3LandingZone
+from sensors.vendor_files import vendor_file_sensor
+from stratengine_assets.assets import ALL_ASSETS
+from stratengine_assets.ingestion.prices import prices, raw_prices
+from stratengine_assets.settings import build_resources
+from tests.helpers import count, random_walk, write_stooq
+
+BUCKET = "vendor-drops"
+RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """moto_server on a free loopback port for this module, with dummy credentials."""
+    server = Path(sys.executable).with_name("moto_server")
+    if not server.exists():
+        pytest.skip("moto_server is not installed (pip install -e '.[test]')")
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("moto_server did not start")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_project(project, s3_endpoint, monkeypatch, tmp_path):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "STRATENGINE_LANDING_S3_BUCKET": BUCKET,
+        "STRATENGINE_LANDING_S3_PREFIX": f"drops/{tmp_path.name}",
+        "STRATENGINE_S3_ENDPOINT_URL": s3_endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    if BUCKET not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
+        client.create_bucket(Bucket=BUCKET)
+    return build_resources()
+
+
+def _sources(tmp_path: Path) -> list[Path]:
+    return [
+        write_stooq(tmp_path / "src" / f"{t}.us.txt", random_walk("2017-09-01", "2017-11-10", seed=i))
+        for i, t in enumerate(["aaa", "bbb"])
+    ]
+
+
+def test_files_land_list_and_parse_through_s3(s3_project, tmp_path):
+    zone = build_resources(direct=True)["landing_zone"]
+    assert isinstance(zone, S3LandingZone)
+    for source in _sources(tmp_path):
+        zone.land(source, "prices", "stooq")
+    listed = zone.files("prices")
+    assert [f.key for f in listed] == ["prices/stooq/aaa.us.txt", "prices/stooq/bbb.us.txt"]
+    assert all(len(f.version) == 32 for f in listed)  # single-part ETag = MD5
+    assert zone.local_path(listed[0]).read_text().startswith("Date,Open")
+    zone.land(_sources(tmp_path)[0], "prices", "stooq")
+    assert zone.files("prices") == listed  # the same content delivered again is not a new version
+
+
+def test_assets_and_sensor_read_the_s3_zone(s3_project, tmp_path):
+    zone = build_resources(direct=True)["landing_zone"]
+    for source in _sources(tmp_path):
+        zone.land(source, "prices", "stooq")
+    instance = DagsterInstance.ephemeral()
+    from dagster import build_sensor_context
+
+    with build_sensor_context(instance=instance, resources={"landing_zone": s3_project["landing_zone"]}) as context:
+        tick = vendor_file_sensor(context)
+    assert [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in tick.run_requests
+    ] == [("2017-09-01", "2017-11-10")]
+    assert sorted(tick.dynamic_partitions_requests[0].partition_keys) == ["AAA", "BBB"]
+    result = materialize(
+        ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=s3_project, tags=RANGE
+    )
+    assert result.success
+    warehouse = build_resources(direct=True)["warehouse"]
+    assert count(warehouse, "SELECT count(*) FROM prices") == 2 * 22
+    assert (
+        count(warehouse, "SELECT count(DISTINCT source_file) FROM prices WHERE source_file LIKE 'prices/stooq/%'") == 2
+    )
+    assert os.environ["STRATENGINE_LANDING_S3_BUCKET"] == BUCKET
