@@ -101,7 +101,7 @@ class FundamentalsModel(_Table):
     source: Series[str]
 
     class Config:
-        unique = ["ticker", "metric", "period_end", "source"]
+        unique = ["ticker", "metric", "period_end", "known_at", "source"]
 
     @pa.dataframe_check
     def known_after_period_end(cls, df: pd.DataFrame) -> Series[bool]:

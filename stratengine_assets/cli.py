@@ -1,21 +1,68 @@
-"""The `stratengine` command line."""
+"""The `stratengine` command line: demo, land, update."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _context():
+    from dagster import DagsterInstance
+
+    from stratengine_assets.settings import build_resources, ensure_dagster_home
+
+    ensure_dagster_home()
+    return DagsterInstance.get(), build_resources(), build_resources(direct=True)
+
+
+def land(paths: list[Path], vendor: str | None) -> int:
+    from stratengine_assets.landing import format_land_summary, land_files
+
+    instance, _, direct = _context()
+    say(f"landing into {direct['landing_zone'].describe()}")
+    summary = land_files(paths, direct, instance, vendor)
+    say(format_land_summary(summary))
+    return 1 if summary["refused"] else 0
+
+
+def update() -> int:
+    from stratengine_assets.update import run_update
+
+    instance, resources, direct = _context()
+    outcome = run_update(instance, resources, direct, say)
+    if not outcome["ranges"]:
+        say("every landed trading day is materialized and no file changed since")
+    else:
+        say("updated " + ", ".join(f"{a}..{b}" for a, b in outcome["ranges"]))
+    for _, row in outcome["summary"].iterrows():
+        say(f"  {row['what']}: {row['rows']:,}")
+    for key, error in outcome["failed"].items():
+        say(f"  FAILED {key}: {error}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stratengine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="land the bundled real sample and materialize every asset over it")
+    landing = commands.add_parser("land", help="copy vendor files (or folders of them) into the landing zone")
+    landing.add_argument("paths", nargs="+", type=Path)
+    landing.add_argument("--vendor", help="vendor layout, when it cannot be told from the file")
+    commands.add_parser("update", help="materialize every missing or stale partition, then the backtest")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from stratengine_assets.demo import run_demo
 
-        run_demo(say=lambda line: print(line, flush=True))
-    return 0
+        run_demo(say=say)
+        return 0
+    if args.command == "land":
+        return land(args.paths, args.vendor)
+    return update()
 
 
 if __name__ == "__main__":

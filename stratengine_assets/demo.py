@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ from partitions.definitions import add_tickers
 from resources import LandingZoneResource, WarehouseResource
 from stratengine_assets.ingestion.manifest import landed_price_range, landed_tickers
 from stratengine_assets.runs import materialize_days
-from stratengine_assets.settings import build_resources, dagster_home
+from stratengine_assets.settings import build_resources, ensure_dagster_home
 
 SAMPLE_DIR = Path(__file__).with_name("sample_data")
 
@@ -30,12 +29,7 @@ def land_sample(zone: LandingZoneResource, sample: Path = SAMPLE_DIR) -> list[Pa
 
 def run_demo(say: Callable[[str], None] = print) -> dict:
     """Land the sample and materialize every asset against the persistent Dagster home; return the summary."""
-    home = dagster_home()
-    home.mkdir(parents=True, exist_ok=True)
-    instance_config = home / "dagster.yaml"
-    if not instance_config.exists():
-        instance_config.write_text("telemetry:\n  enabled: false\n")
-    os.environ["DAGSTER_HOME"] = str(home)
+    home = ensure_dagster_home()
     resources = build_resources()
     direct = build_resources(direct=True)
     zone: LandingZoneResource = direct["landing_zone"]

@@ -33,6 +33,17 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or project_home() / ".dagster_home")
 
 
+def ensure_dagster_home() -> Path:
+    """Create the Dagster home (with telemetry off) if missing and point DAGSTER_HOME at it."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
 def fundamentals_lag_days() -> int:
     """Days between a period end and the date its figures count as known (no filing date)."""
     return int(os.environ.get("STRATENGINE_FUNDAMENTALS_LAG_DAYS", "90"))

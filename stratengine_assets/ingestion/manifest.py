@@ -146,10 +146,15 @@ def mark_ingested(conn: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
     conn.execute("UPDATE landing_manifest SET ingested_at = ? WHERE list_contains(?, key)", [_now(), keys])
 
 
+def register_price_files(conn: duckdb.DuckDBPyConnection, zone: LandingZoneResource) -> dict[str, str]:
+    """Register every new or changed price file version; returns the failed files and why."""
+    far_past = pd.Timestamp("1900-01-01")
+    return load_price_rows(conn, zone, far_past, far_past + pd.Timedelta(days=1)).failed
+
+
 def landed_price_range(conn: duckdb.DuckDBPyConnection, zone: LandingZoneResource) -> tuple[str, str]:
     """Register new or changed price files and return the first and last trading day they cover."""
-    far_past = pd.Timestamp("1900-01-01")
-    load_price_rows(conn, zone, far_past, far_past + pd.Timedelta(days=1))
+    register_price_files(conn, zone)
     first, last = conn.execute(
         "SELECT min(first_date), max(last_date) FROM landing_manifest WHERE dataset = 'prices' AND status <> 'failed'"
     ).fetchall()[0]

@@ -1,5 +1,7 @@
 """Reference data: the security master and point-in-time fundamentals."""
 
+from pathlib import Path
+
 import pandas as pd
 from dagster import AssetCheckSpec, AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
@@ -10,7 +12,9 @@ from resources.vendors import (
     VendorFileError,
     parse_annual_fundamentals,
     parse_securities,
+    ticker_from_yahoo_name,
 )
+from resources.vendors.edgar import parse_companyfacts
 from resources.warehouse import replace_slice, transaction
 from resources.warehouse_models import FundamentalsModel
 from stratengine_assets.settings import fundamentals_lag_days
@@ -89,6 +93,19 @@ def to_point_in_time(filings: pd.DataFrame, lag_days: int, source: str) -> pd.Da
     return long.assign(source=source)[["ticker", "metric", "period_end", "known_at", "value", "source"]]
 
 
+def _edgar_rows(path: Path, by_cik: dict[int, str], source: str) -> pd.DataFrame:
+    """companyfacts rows for the filer's ticker: by CIK from the security master, else the file's name."""
+    cik, facts = parse_companyfacts(path)
+    ticker = by_cik.get(cik)
+    if ticker is None and not path.stem.upper().startswith("CIK"):
+        ticker = ticker_from_yahoo_name(f"{path.stem}.csv")
+    if ticker is None:
+        raise VendorFileError(
+            f"CIK {cik} is not in the security master; land the master first or name the file <TICKER>.json"
+        )
+    return facts.assign(ticker=ticker, source=source)[["ticker", "metric", "period_end", "known_at", "value", "source"]]
+
+
 def _fiscal_year_mismatches(filings: pd.DataFrame) -> list[str]:
     """Rows whose 'For Year' contradicts Period Ending; the period end is kept as authoritative."""
     gap = (filings["fiscal_year"] - filings["period_end"].dt.year).abs()
@@ -117,13 +134,23 @@ def _fiscal_year_mismatches(filings: pd.DataFrame) -> list[str]:
 def fundamentals(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
 ) -> MaterializeResult:
-    """Annual fundamentals, long and point in time: known_at = period end + STRATENGINE_FUNDAMENTALS_LAG_DAYS."""
+    """Annual fundamentals, long and point in time, from every landed layout.
+
+    EDGAR companyfacts carry their filing date, which is known_at; the annual CSV has none, so
+    known_at = period end + STRATENGINE_FUNDAMENTALS_LAG_DAYS.
+    """
     tickers = set(context.partition_keys)
     lag = fundamentals_lag_days()
     values, bad, failed, corrected = [], [], {}, []
+    with warehouse.get_connection() as conn:
+        by_cik = dict(conn.execute("SELECT cik, ticker FROM securities WHERE cik IS NOT NULL").fetchall())
     for landed in landing_zone.files("fundamentals"):
+        path = landing_zone.local_path(landed)
         try:
-            filings = parse_annual_fundamentals(landing_zone.local_path(landed))
+            if landed.vendor == "edgar":
+                values.append(_edgar_rows(path, by_cik, landed.key))
+                continue
+            filings = parse_annual_fundamentals(path)
         except VendorFileError as exc:
             failed[landed.key] = str(exc)
             context.log.warning(f"fundamentals file not ingested: {landed.key}: {exc}")
@@ -135,6 +162,7 @@ def fundamentals(
         )
         corrected += _fiscal_year_mismatches(filings[~undated])
         values.append(to_point_in_time(filings[~undated], lag, landed.key))
+    values = [v[v["ticker"].isin(tickers)] for v in values]
     table = pd.concat(values) if values else pd.DataFrame(columns=["ticker"])
     quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     keys = sorted(tickers)
