@@ -1,4 +1,4 @@
-"""The `stratengine` command line: demo, land, update."""
+"""The `stratengine` command line: demo, land, fetch, update."""
 
 from __future__ import annotations
 
@@ -30,6 +30,17 @@ def land(paths: list[Path], vendor: str | None) -> int:
     return 1 if summary["refused"] else 0
 
 
+def fetch(tickers: list[str]) -> int:
+    from resources.vendors.stooq_api import StooqDownloader
+
+    instance, _, direct = _context()
+    keys, failures = StooqDownloader.from_env().land(tickers, direct["landing_zone"])
+    say(f"{len(keys)} files fetched from stooq_api into {direct['landing_zone'].describe()}")
+    for ticker, error in failures.items():
+        say(f"  FAILED {ticker}: {error}")
+    return 1 if failures else 0
+
+
 def update() -> int:
     from stratengine_assets.update import run_update
 
@@ -54,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     landing.add_argument("paths", nargs="+", type=Path)
     landing.add_argument("--vendor", help="vendor layout, when it cannot be told from the file")
     commands.add_parser("update", help="materialize every missing or stale partition, then the backtest")
+    fetching = commands.add_parser("fetch", help="download daily history from Stooq's CSV API into the landing zone")
+    fetching.add_argument("tickers", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from stratengine_assets.demo import run_demo
@@ -62,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "land":
         return land(args.paths, args.vendor)
+    if args.command == "fetch":
+        return fetch(args.tickers)
     return update()
 
 

@@ -51,7 +51,11 @@ def fundamentals_lag_days() -> int:
 
 def price_vendor_ranking() -> list[str]:
     """Price vendors best first (STRATENGINE_PRICE_VENDORS, comma separated)."""
-    return [v.strip() for v in os.environ.get("STRATENGINE_PRICE_VENDORS", "canonical,stooq").split(",") if v]
+    return [
+        v.strip()
+        for v in os.environ.get("STRATENGINE_PRICE_VENDORS", "canonical,stooq,stooq_api,yahoo").split(",")
+        if v
+    ]
 
 
 def landing_zone(direct: bool = False) -> ConfigurableResource:

@@ -30,6 +30,7 @@ class PriceVendor:
 
 PRICE_VENDORS: dict[str, PriceVendor] = {
     "stooq": PriceVendor("stooq", parse_stooq, ticker_from_filename),
+    "stooq_api": PriceVendor("stooq_api", parse_stooq, ticker_from_filename),
     "yahoo": PriceVendor("yahoo", parse_yahoo, ticker_from_yahoo_name),
     "canonical": PriceVendor("canonical", parse_canonical),
 }

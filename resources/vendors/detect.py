@@ -8,6 +8,7 @@ from resources.vendors.common import VendorFileError
 
 VENDOR_DATASETS = {
     "stooq": "prices",
+    "stooq_api": "prices",
     "yahoo": "prices",
     "canonical": "prices",
     "annual_csv": "fundamentals",

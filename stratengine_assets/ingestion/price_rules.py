@@ -35,18 +35,26 @@ CREATE OR REPLACE TEMP TABLE picked_prices AS
 WITH best AS (
     SELECT * EXCLUDE (reason) FROM checked_prices WHERE reason IS NULL
     QUALIFY row_number() OVER (PARTITION BY ticker, date ORDER BY vendor_rank, modified DESC NULLS LAST) = 1
-), before AS (
-    SELECT ticker, close AS close_before FROM prices WHERE date < $start AND date >= $start - INTERVAL 30 DAY
-    QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) = 1
+), series AS (
+    SELECT ticker, date, close, false AS current FROM prices
+    WHERE date < $start AND date >= $start - INTERVAL 30 DAY
+    QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) <= 2
+    UNION ALL
+    SELECT ticker, date, close, true FROM best
 ), moves AS (
-    SELECT best.*,
-           best.close / coalesce(lag(best.close) OVER (PARTITION BY best.ticker ORDER BY best.date), close_before)
-           - 1 AS move
-    FROM best LEFT JOIN before USING (ticker)
+    SELECT ticker, date, current,
+           close / lag(close, 1) OVER w - 1 AS move,
+           lag(close, 1) OVER w / lag(close, 2) OVER w - 1 AS previous_move,
+           close / lag(close, 2) OVER w - 1 AS move_over_two
+    FROM series WINDOW w AS (PARTITION BY ticker ORDER BY date)
 )
-SELECT *, CASE WHEN abs(move) > $max_move THEN 'extreme_move' END AS reason FROM moves
+SELECT best.*, moves.move, CASE
+    WHEN abs(move) > $max_move AND NOT (abs(previous_move) > $max_move AND abs(move_over_two) <= $max_move)
+    THEN 'extreme_move'
+END AS reason
+FROM best JOIN moves USING (ticker, date)
+WHERE moves.current
 """
-
 MISSING_SQL = """
 WITH days AS (SELECT DISTINCT date FROM calendar WHERE date >= $start AND date < $end),
 seen AS (SELECT ticker, date FROM prices WHERE date >= $start - INTERVAL 10 DAY AND date < $end),
@@ -81,7 +89,11 @@ def vendor_tolerance() -> float:
 
 
 def apply_rules(conn: duckdb.DuckDBPyConnection, start: pd.Timestamp, end: pd.Timestamp, ranking: list[str]) -> None:
-    """Fill temp tables checked_prices (structural checks) and picked_prices (best vendor, move check)."""
+    """Fill temp tables checked_prices (structural checks) and picked_prices (best vendor, move check).
+
+    A move beyond the limit is quarantined, except a row that undoes the previous row's spike (back within
+    the limit of the close before it): a one-day spike costs one row, a level shift its first day only.
+    """
     conn.register("vendor_ranks", pd.DataFrame({"vendor": ranking, "rank": range(len(ranking))}))
     conn.execute(STRUCTURAL_SQL, {"start": start, "end": end})
     conn.execute(PICK_SQL, {"start": start, "max_move": max_daily_move()})
