@@ -33,7 +33,7 @@ def land(paths: list[Path], vendor: str | None) -> int:
 def fetch(tickers: list[str]) -> int:
     from resources.vendors.stooq_api import StooqDownloader
 
-    instance, _, direct = _context()
+    _, _, direct = _context()
     keys, failures = StooqDownloader.from_env().land(tickers, direct["landing_zone"])
     say(f"{len(keys)} files fetched from stooq_api into {direct['landing_zone'].describe()}")
     for ticker, error in failures.items():
