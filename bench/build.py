@@ -24,7 +24,7 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
+from resources.vendors.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -65,7 +65,8 @@ def generate(args: argparse.Namespace) -> dict:
     synthetic = market(args)
     files = synthetic.write_history(landing_dir())
     files += [synthetic.write_securities(landing_dir()), synthetic.write_fundamentals(landing_dir())]
-    say(f"{len(files)} files landed, {args.names * args.days:,} price rows up to {synthetic.history_days[-1].date()}")
+    last = synthetic.history_days[-1].date()
+    say(f"{len(files)} files landed, {args.names:,} names x {args.days:,} days up to {last}")
     return {"files": len(files)}
 
 

@@ -1,9 +1,10 @@
-"""The `stratengine` command line: demo, land, fetch, update."""
+"""The `stratengine` command line: demo, land, fetch, synth, update."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -41,6 +42,26 @@ def fetch(tickers: list[str]) -> int:
     return 1 if failures else 0
 
 
+def synth(names: int, days: int, seed: int) -> int:
+    from resources.vendors.synthetic import SyntheticMarket
+
+    _, _, direct = _context()
+    market = SyntheticMarket(names, days, seed)
+    with tempfile.TemporaryDirectory() as scratch:
+        written = [
+            *market.write_history(Path(scratch)),
+            market.write_securities(Path(scratch)),
+            market.write_fundamentals(Path(scratch)),
+        ]
+        for path in written:
+            direct["landing_zone"].land(path, path.parent.parent.name, path.parent.name)
+    say(
+        f"synthetic vendor: {names:,} names x {days:,} days from {market.history_days[0].date()} "
+        f"to {market.history_days[-1].date()} (seed {seed}), {len(written)} files landed"
+    )
+    return 0
+
+
 def update() -> int:
     from stratengine_assets.update import run_update
 
@@ -65,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     landing.add_argument("paths", nargs="+", type=Path)
     landing.add_argument("--vendor", help="vendor layout, when it cannot be told from the file")
     commands.add_parser("update", help="materialize every missing or stale partition, then the backtest")
+    synthetic = commands.add_parser("synth", help="land a deterministic synthetic market (N names x T days)")
+    synthetic.add_argument("--names", type=int, default=100)
+    synthetic.add_argument("--days", type=int, default=500)
+    synthetic.add_argument("--seed", type=int, default=2010)
     fetching = commands.add_parser("fetch", help="download daily history from Stooq's CSV API into the landing zone")
     fetching.add_argument("tickers", nargs="+")
     args = parser.parse_args(argv)
@@ -77,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         return land(args.paths, args.vendor)
     if args.command == "fetch":
         return fetch(args.tickers)
+    if args.command == "synth":
+        return synth(args.names, args.days, args.seed)
     return update()
 
 

@@ -1,7 +1,9 @@
-"""Deterministic synthetic vendor files: a factor-model market written in the layouts the product's parsers read.
+"""The synthetic vendor: a deterministic factor-model market written in the layouts the real vendors use.
 
 Every random draw comes from a numpy Generator seeded by (seed, year, stream), so a market of T sessions is a
 prefix of the same market with T + 1 sessions: the extra daily file continues the history's price paths.
+Some names delist (their rows stop), and a few name-days are missing, as in real vendor data; fundamentals
+are annual 10-K rows whose known-at date comes from the reporting lag rule.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ YEAR = 252
 MARKET_DRIFT, MARKET_VOL, SECTOR_VOL = 0.06, 0.16, 0.10
 TOTAL_VOL_RANGE, MIN_IDIO_VOL = (0.20, 0.50), 0.08
 GAP_SHARE, WICK_SHARE, VOLUME_SIGMA = 0.25, 0.5, 0.35
+DELISTED_SHARE, MISSING_SHARE = 0.05, 0.001
 MEDIAN_DOLLAR_VOLUME, DOLLAR_VOLUME_SIGMA = 20e6, 1.2
-STREAMS = ("market", "sector", "idio", "gap", "high", "low", "volume")
+STREAMS = ("market", "sector", "idio", "gap", "high", "low", "volume", "missing")
 SECTORS: dict[str, tuple[str, str, str]] = {
     "Communication Services": ("Interactive Media & Services", "Movies & Entertainment", "Integrated Telecom Services"),
     "Consumer Discretionary": ("Automobile Manufacturers", "Restaurants", "Specialty Stores"),
@@ -69,12 +72,13 @@ class Names:
     daily_vol: np.ndarray
     start_price: np.ndarray
     dollar_volume: np.ndarray
+    delisted_after: np.ndarray  # last session index each name trades; the horizon for names that never delist
 
     def __len__(self) -> int:
         return len(self.tickers)
 
 
-def draw_names(count: int, rng: np.random.Generator) -> Names:
+def draw_names(count: int, rng: np.random.Generator, horizon: int, delist_rng: np.random.Generator) -> Names:
     """Tickers S00001.., sectors, betas ~ U(0.5, 1.5), total vols ~ U(20%, 50%), prices 10..200, dollar volumes."""
     beta = rng.uniform(0.5, 1.5, count)
     total_vol = rng.uniform(*TOTAL_VOL_RANGE, count)
@@ -89,6 +93,9 @@ def draw_names(count: int, rng: np.random.Generator) -> Names:
         daily_vol=np.sqrt(systematic_var + idio_vol**2) / np.sqrt(YEAR),
         start_price=np.exp(rng.uniform(np.log(10.0), np.log(200.0), count)),
         dollar_volume=MEDIAN_DOLLAR_VOLUME * rng.lognormal(0.0, DOLLAR_VOLUME_SIGMA, count),
+        delisted_after=np.where(
+            delist_rng.random(count) < DELISTED_SHARE, delist_rng.integers(YEAR, YEAR * 40, count), 10**9
+        ),
     )
 
 
@@ -102,17 +109,24 @@ class Bars:
     low: np.ndarray
     close: np.ndarray
     volume: np.ndarray
+    trades: np.ndarray  # False where the vendor has no row: after a delisting, or a missing name-day
 
     def select(self, keep: np.ndarray) -> Bars:
         """The bars of the sessions where `keep` is true."""
         return Bars(
-            self.days[keep], self.open[keep], self.high[keep], self.low[keep], self.close[keep], self.volume[keep]
+            self.days[keep],
+            self.open[keep],
+            self.high[keep],
+            self.low[keep],
+            self.close[keep],
+            self.volume[keep],
+            self.trades[keep],
         )
 
     def frame(self, tickers: np.ndarray) -> pd.DataFrame:
-        """Long canonical rows, date-major then ticker, with adj_close equal to close."""
+        """Long canonical rows, date-major then ticker, with adj_close equal to close; absent rows left out."""
         sessions, names = self.close.shape
-        return pd.DataFrame(
+        rows = pd.DataFrame(
             {
                 "date": np.repeat(self.days.to_numpy(), names),
                 "ticker": pd.Categorical.from_codes(np.tile(np.arange(names), sessions), categories=tickers),
@@ -124,9 +138,12 @@ class Bars:
                 "volume": self.volume.ravel(),
             }
         )
+        return rows[self.trades.ravel()].reset_index(drop=True)
 
 
-def simulate(names: Names, days: pd.DatetimeIndex, last_close: np.ndarray, rng: dict[str, np.random.Generator]) -> Bars:
+def simulate(
+    names: Names, days: pd.DatetimeIndex, first_index: int, last_close: np.ndarray, rng: dict[str, np.random.Generator]
+) -> Bars:
     """Bars over `days` continuing from `last_close`: market beta + sector + idiosyncratic log returns."""
     shape = (len(days), len(names))
     market = MARKET_DRIFT / YEAR + MARKET_VOL / np.sqrt(YEAR) * rng["market"].standard_normal(len(days))
@@ -142,7 +159,9 @@ def simulate(names: Names, days: pd.DatetimeIndex, last_close: np.ndarray, rng: 
     low = np.minimum(open_, close) * np.exp(-WICK_SHARE * names.daily_vol * np.abs(rng["low"].standard_normal(shape)))
     noise = np.exp(VOLUME_SIGMA * rng["volume"].standard_normal(shape) - VOLUME_SIGMA**2 / 2)
     volume = np.maximum(np.rint(names.dollar_volume * noise / close), 100.0)
-    return Bars(days, open_, high, low, close, volume)
+    listed = (first_index + np.arange(len(days)))[:, None] <= names.delisted_after
+    trades = listed & (rng["missing"].random(shape) >= MISSING_SHARE)
+    return Bars(days, open_, high, low, close, volume, trades)
 
 
 @contextmanager
@@ -183,7 +202,9 @@ class SyntheticMarket:
         self.sessions = trading_days(FIRST_DAY, shift_trading_days(FIRST_DAY, days))
         self.history_days = self.sessions[:days]
         self.extra_day = self.sessions[days]
-        self.names = draw_names(names, np.random.default_rng([seed, 0]))
+        self.names = draw_names(
+            names, np.random.default_rng([seed, 0]), len(self.sessions), np.random.default_rng([seed, 2])
+        )
 
     def streams(self, year: int) -> dict[str, np.random.Generator]:
         """One generator per random quantity and year, so longer markets extend shorter ones."""
@@ -191,10 +212,11 @@ class SyntheticMarket:
 
     def bars(self) -> Iterator[Bars]:
         """Bars of every session (history and the extra day), one calendar year at a time."""
-        close = self.names.start_price
+        close, first = self.names.start_price, 0
         for year in np.unique(self.sessions.year):
-            bars = simulate(self.names, self.sessions[self.sessions.year == year], close, self.streams(int(year)))
-            close = bars.close[-1]
+            days = self.sessions[self.sessions.year == year]
+            bars = simulate(self.names, days, first, close, self.streams(int(year)))
+            close, first = bars.close[-1], first + len(days)
             yield bars
 
     def write_history(self, landing: Path) -> list[Path]:
