@@ -48,18 +48,21 @@ def checked_table(table: str) -> str:
     return table
 
 
+def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Insert `frame` by column name, in the caller's transaction."""
+    conn.register("incoming_frame", frame)
+    try:
+        conn.execute(f"INSERT INTO {checked_table(table)} BY NAME SELECT * FROM incoming_frame")
+    finally:
+        conn.unregister("incoming_frame")
+    return len(frame)
+
+
 def replace_slice(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, where: str, params: list) -> int:
     """Delete the slice `where` selects and insert `frame`, in the caller's transaction."""
     table = checked_table(table)
     conn.execute(f"DELETE FROM {table} WHERE {where}", params)
-    if frame.empty:
-        return 0
-    conn.register("incoming_frame", frame)
-    try:
-        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_frame")
-    finally:
-        conn.unregister("incoming_frame")
-    return len(frame)
+    return append_rows(conn, table, frame) if len(frame) else 0
 
 
 def date_slice(

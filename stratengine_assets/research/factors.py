@@ -1,5 +1,7 @@
 """Factor exposures per trading day: raw values and winsorized z-scores across the universe."""
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 from dagster import (
@@ -15,7 +17,7 @@ from dagster import (
 from partitions import trading_day_partitions
 from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
-from resources.warehouse import date_slice
+from resources.warehouse import append_rows, transaction
 from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.research.factor_library import FACTORS, MAX_LOOKBACK, FactorInputs
 from stratengine_assets.research.factor_math import (
@@ -59,26 +61,23 @@ def load_inputs(
 
 def factor_rows(
     days: pd.DatetimeIndex, tickers: pd.Index, inputs: FactorInputs, members: np.ndarray, first: pd.Timestamp
-) -> pd.DataFrame:
-    """Long rows (date, ticker, factor, raw_value, zscore) for members on days >= first."""
+) -> Iterator[pd.DataFrame]:
+    """Long rows (date, ticker, factor, raw_value, zscore) for members on days >= first, one factor at a time."""
     in_range = days >= first
-    frames = []
+    symbols = tickers.astype(str)
     for factor in FACTORS:
         raw = factor.compute(inputs)[in_range]
         z = winsorized_zscores(raw, members[in_range])
         row, col = np.nonzero(np.isfinite(z))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": days[in_range][row],
-                    "ticker": tickers.to_numpy(dtype=object)[col],
-                    "factor": factor.name,
-                    "raw_value": raw[row, col],
-                    "zscore": z[row, col],
-                }
-            )
+        yield pd.DataFrame(
+            {
+                "date": days[in_range][row],
+                "ticker": pd.Categorical.from_codes(col, categories=symbols),
+                "factor": factor.name,
+                "raw_value": raw[row, col],
+                "zscore": z[row, col],
+            }
         )
-    return pd.concat(frames, ignore_index=True)
 
 
 @asset(
@@ -92,15 +91,18 @@ def factor_rows(
 def factors(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Each factor per universe member and day: raw value and its 1%/99% winsorized cross-sectional z-score."""
     first, last = partition_dates(context)
+    coverage = {}
     with warehouse.get_connection() as conn:
         days, tickers, inputs, members = load_inputs(conn, first, last)
-        rows = factor_rows(days, tickers, inputs, members, first)
-        written = date_slice(conn, "factors", rows, first, last)
-    coverage = rows.groupby("factor").size().to_dict() if written else {}
+        with transaction(conn):
+            conn.execute("DELETE FROM factors WHERE date BETWEEN ? AND ?", [first, last])
+            for rows in factor_rows(days, tickers, inputs, members, first):
+                if len(rows):
+                    coverage[rows["factor"].iloc[0]] = append_rows(conn, "factors", rows)
     return MaterializeResult(
         metadata={
-            "rows": written,
+            "rows": sum(coverage.values()),
             "names": len(tickers),
-            "rows_by_factor": MetadataValue.json({k: int(v) for k, v in coverage.items()}),
+            "rows_by_factor": MetadataValue.json(coverage),
         }
     )
