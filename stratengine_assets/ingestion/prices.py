@@ -6,13 +6,10 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
-from partitions import trading_day_partitions
 from resources import LandingZoneResource, WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from resources.warehouse_models import PricesModel
@@ -21,6 +18,7 @@ from stratengine_assets.ingestion.manifest import load_price_rows, mark_ingested
 from stratengine_assets.ingestion.price_rules import apply_rules, disagreements, missing_names, vendor_tolerance
 from stratengine_assets.settings import price_vendor_ranking
 from stratengine_assets.table_checks import schema_check
+from stratengine_assets.trading_day_asset import trading_day_asset
 
 RAW_COLUMNS = [
     "date",
@@ -36,10 +34,7 @@ RAW_COLUMNS = [
 ]
 
 
-@asset(
-    partitions_def=trading_day_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
+@trading_day_asset(
     group_name="ingestion",
     kinds={"duckdb"},
 )
@@ -67,10 +62,7 @@ def raw_prices(
     )
 
 
-@asset(
-    partitions_def=trading_day_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
+@trading_day_asset(
     group_name="ingestion",
     kinds={"duckdb"},
     deps=[raw_prices],

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from partitions import trading_day_partitions
 from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
@@ -15,6 +14,7 @@ from stratengine_assets.portfolio.risk import shrunk_covariance, usable_names
 from stratengine_assets.research.factor_math import daily_returns, to_matrix
 from stratengine_assets.research.signals import signals
 from stratengine_assets.strategies import Strategy, strategy_book
+from stratengine_assets.trading_day_asset import trading_day_asset
 
 CANDIDATES_SQL = """
 SELECT signal_timestamp AS date, symbol AS ticker, signal FROM signals
@@ -86,10 +86,7 @@ def _carry(solved: pd.DataFrame, strategy_id: str, days: pd.DatetimeIndex) -> pd
     return rows.assign(date=np.repeat(days[held], sizes), strategy_id=strategy_id)
 
 
-@asset(
-    partitions_def=trading_day_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
+@trading_day_asset(
     group_name="portfolio",
     kinds={"duckdb", "cvxpy"},
     deps=[signals, "prices"],

@@ -8,13 +8,10 @@ from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
-    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
-from partitions import trading_day_partitions
 from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
 from resources.warehouse import append_rows, transaction
@@ -28,6 +25,7 @@ from stratengine_assets.research.factor_math import (
     winsorized_zscores,
 )
 from stratengine_assets.research.universe import universe
+from stratengine_assets.trading_day_asset import trading_day_asset
 
 FUNDAMENTAL_MAX_AGE_DAYS = 550
 PRICE_GAP_FILL_DAYS = 5
@@ -80,10 +78,7 @@ def factor_rows(
         )
 
 
-@asset(
-    partitions_def=trading_day_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
+@trading_day_asset(
     group_name="research",
     kinds={"duckdb", "numpy"},
     deps=[universe, "prices", AssetDep("fundamentals", partition_mapping=AllPartitionMapping())],

@@ -1,14 +1,14 @@
 """Strategy signals: the weighted composite of factor z-scores, in the signal-table shape."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from partitions import trading_day_partitions
 from resources import WarehouseResource
 from resources.warehouse import transaction
 from stratengine_assets.calendar_sql import partition_dates, register_calendar
 from stratengine_assets.research.factors import factors
 from stratengine_assets.strategies import strategy_book
+from stratengine_assets.trading_day_asset import trading_day_asset
 
 COMPOSITE_SQL = """
 SELECT f.ticker AS symbol, f.date AS signal_timestamp, c.next_date AS timestamp,
@@ -31,10 +31,7 @@ def _weights(strategy) -> pd.DataFrame:
     )
 
 
-@asset(
-    partitions_def=trading_day_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
+@trading_day_asset(
     group_name="research",
     kinds={"duckdb"},
     deps=[factors],

@@ -1,14 +1,14 @@
 """The investable universe of each trading day, from data known that day."""
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult
 
-from partitions import trading_day_partitions
 from resources import WarehouseResource
 from resources.warehouse import transaction
 from stratengine_assets.calendar_sql import partition_dates, register_calendar
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.reference import securities
 from stratengine_assets.strategies import strategy_book
+from stratengine_assets.trading_day_asset import trading_day_asset
 
 ADV_WINDOW = 21
 
@@ -32,10 +32,7 @@ WHERE date BETWEEN ? AND ?
 """
 
 
-@asset(
-    partitions_def=trading_day_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
+@trading_day_asset(
     group_name="research",
     kinds={"duckdb"},
     deps=[prices, securities],
