@@ -20,10 +20,11 @@ class WarehouseResource(DuckDBResource):
     """DuckDBResource with the schema created on connect and a cross-process writer lock."""
 
     @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def get_connection(self, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection once no other process writes; filelock.Timeout after lock_timeout seconds."""
         path = Path(self.database)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_SECONDS), super().get_connection() as conn:
+        with FileLock(f"{path}.lock", timeout=lock_timeout), super().get_connection() as conn:
             for statement in create_statements():
                 conn.execute(statement)
             yield conn

@@ -17,12 +17,14 @@ from dagster import (
     define_asset_job,
     sensor,
 )
+from filelock import Timeout
 
 from partitions import tickers_partitions, trading_day_partitions
 from partitions.trading_calendar import calendar_start, trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource
 from resources.vendors import PRICE_VENDORS, VendorFileError, parse_securities
 from resources.vendors.peek import date_span
+from resources.warehouse import WarehouseResource
 from sensors.schedules import daily_update_job
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -130,22 +132,47 @@ def file_requests(
     return requests, new_tickers
 
 
+MANIFEST_LOCK_SECONDS = 5
+
+
+def ingested_versions(warehouse: WarehouseResource | None) -> set[str]:
+    """key@version of every file already ingested (the demo, `stratengine update`); empty if the warehouse is busy."""
+    if warehouse is None:
+        return set()
+    try:
+        with warehouse.get_connection(lock_timeout=MANIFEST_LOCK_SECONDS) as conn:
+            rows = conn.execute(
+                "SELECT key || '@' || version FROM landing_manifest WHERE ingested_at IS NOT NULL"
+            ).fetchall()
+    except Timeout:
+        return set()
+    return {row[0] for row in rows}
+
+
 @sensor(
     jobs=[daily_update_job, reference_job, fundamentals_job],
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
 )
-def vendor_file_sensor(context: SensorEvaluationContext, landing_zone: LandingZoneResource) -> SensorResult:
-    """New or changed files in the landing zone: add their tickers, then request the partitions they cover."""
+def vendor_file_sensor(
+    context: SensorEvaluationContext, landing_zone: LandingZoneResource, warehouse: WarehouseResource
+) -> SensorResult:
+    """New or changed files in the landing zone: add their tickers, then request the partitions they cover.
+
+    Price files the warehouse already ingested at this version (by the demo or `stratengine update`) are
+    passed over, so starting the UI after a build does not rebuild history.
+    """
     cursor = FileCursor.load(context.cursor)
-    new = [f for f in landing_zone.files() if cursor.is_new(f)]
+    unseen = [f for f in landing_zone.files() if cursor.is_new(f)]
+    done = ingested_versions(warehouse) if unseen else set()
+    new = [f for f in unseen if f"{f.key}@{f.version}" not in done]
     if not new:
-        return SensorResult(run_requests=[], cursor=cursor.dump())
+        return SensorResult(run_requests=[], cursor=cursor.advance(unseen).dump())
     known = context.instance.get_dynamic_partitions(tickers_partitions.name)
     requests, new_tickers = file_requests(landing_zone, new, known, context.log)
     context.log.info(f"{len(new)} new file versions -> {len(requests)} runs, {len(new_tickers)} new tickers")
     return SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[tickers_partitions.build_add_request(new_tickers)] if new_tickers else [],
-        cursor=cursor.advance(new).dump(),
+        cursor=cursor.advance(unseen).dump(),
     )

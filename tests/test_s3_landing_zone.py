@@ -97,7 +97,8 @@ def test_assets_and_sensor_read_the_s3_zone(s3_project, tmp_path):
     instance = DagsterInstance.ephemeral()
     from dagster import build_sensor_context
 
-    with build_sensor_context(instance=instance, resources={"landing_zone": s3_project["landing_zone"]}) as context:
+    resources = {"landing_zone": s3_project["landing_zone"], "warehouse": s3_project["warehouse"]}
+    with build_sensor_context(instance=instance, resources=resources) as context:
         tick = vendor_file_sensor(context)
     assert [
         (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])

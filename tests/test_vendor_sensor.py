@@ -5,15 +5,20 @@ from pathlib import Path
 
 from dagster import DagsterInstance, build_sensor_context
 
+from resources import WarehouseResource
 from sensors.vendor_files import FileCursor, vendor_file_sensor
 from tests.helpers import random_walk, write_stooq
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
-def _tick(instance, zone, cursor=None):
-    context = build_sensor_context(instance=instance, cursor=cursor, resources={"landing_zone": zone})
-    return vendor_file_sensor(context)
+def _tick(instance, zone, cursor=None, warehouse=None):
+    resources = {
+        "landing_zone": zone,
+        "warehouse": warehouse or WarehouseResource(database=str(Path(zone.root) / "w.db")),
+    }
+    with build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+        return vendor_file_sensor(context)
 
 
 def _stooq(zone, ticker: str, first: str, last: str, seed: int = 1) -> Path:
@@ -72,3 +77,18 @@ def test_unreadable_file_still_gets_a_run_so_the_manifest_records_it(project):
     path.write_bytes(b"")
     result = _tick(instance, zone)
     assert len(result.run_requests) == 1
+
+
+def test_files_the_warehouse_already_ingested_are_passed_over(project):
+    from dagster import materialize
+
+    from stratengine_assets.assets import ALL_ASSETS
+    from stratengine_assets.ingestion.prices import raw_prices
+
+    zone, instance = project["landing_zone"], DagsterInstance.ephemeral()
+    _stooq(zone, "aaa", "2017-10-02", "2017-10-31")
+    tags = {RANGE_START: "2017-10-02", RANGE_END: "2017-10-31"}
+    assert materialize(ALL_ASSETS, selection=[raw_prices], instance=instance, resources=project, tags=tags).success
+    _stooq(zone, "bbb", "2017-10-02", "2017-10-31", seed=2)
+    result = _tick(instance, zone, warehouse=project["warehouse"])
+    assert [r.run_key.split(":")[1] for r in result.run_requests] == ["prices/stooq/bbb.us.txt"]
