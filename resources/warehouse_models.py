@@ -129,6 +129,7 @@ class FactorsModel(_Table):
     factor: Series[str]
     raw_value: Series[float]
     zscore: Series[float] = pa.Field(ge=-50, le=50)
+    sector_zscore: Series[float] = pa.Field(nullable=True)
 
     class Config:
         unique = ["date", "ticker", "factor"]

@@ -31,7 +31,7 @@ TABLES: dict[str, str] = {
         adv21 DOUBLE NOT NULL, history_days INTEGER NOT NULL""",
     "factors": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, factor VARCHAR NOT NULL,
-        raw_value DOUBLE NOT NULL, zscore DOUBLE NOT NULL""",
+        raw_value DOUBLE NOT NULL, zscore DOUBLE NOT NULL, sector_zscore DOUBLE""",
     "signals": """
         symbol VARCHAR NOT NULL, signal_timestamp DATE NOT NULL, timestamp DATE NOT NULL,
         signal DOUBLE NOT NULL, strategy_id VARCHAR NOT NULL""",
@@ -44,8 +44,9 @@ TABLES: dict[str, str] = {
     "backtest_metrics": """
         strategy_id VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL, start_date DATE NOT NULL,
         end_date DATE NOT NULL, frequency VARCHAR NOT NULL, total_return DOUBLE, cagr DOUBLE,
-        annual_volatility DOUBLE, sharpe DOUBLE, max_drawdown DOUBLE, profitable_trades BIGINT,
-        losing_trades BIGINT, avg_turnover DOUBLE, hyperparameters JSON""",
+        annual_volatility DOUBLE, sharpe DOUBLE, sortino DOUBLE, max_drawdown DOUBLE, calmar DOUBLE,
+        hit_rate DOUBLE, profitable_trades BIGINT, losing_trades BIGINT, avg_turnover DOUBLE,
+        benchmark VARCHAR, alpha DOUBLE, beta DOUBLE, information_ratio DOUBLE, hyperparameters JSON""",
 }
 
 

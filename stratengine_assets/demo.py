@@ -74,6 +74,11 @@ def format_summary(summary: dict) -> str:
             f"{row['annual_volatility']:.2%}  Sharpe {row['sharpe']:.2f}  max drawdown {row['max_drawdown']:.2%}"
         )
         lines.append(
+            f"  Sortino {row['sortino']:.2f}  Calmar {row['calmar']:.2f}  hit rate {row['hit_rate']:.1%}  "
+            f"vs {row['benchmark']}: alpha {row['alpha']:.2%}  beta {row['beta']:.2f}  "
+            f"information ratio {row['information_ratio']:.2f}"
+        )
+        lines.append(
             f"  trades: {row['profitable_trades']} profitable, {row['losing_trades']} losing; "
             f"average turnover per rebalance {row['avg_turnover']:.2%}"
         )

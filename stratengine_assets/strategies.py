@@ -36,6 +36,7 @@ class Strategy:
     information_coefficient: float = 0.05
     covariance_lookback: int = 252
     cost_bps: float = 10.0
+    sector_neutral: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def hyperparameters(self) -> dict[str, Any]:

@@ -33,8 +33,12 @@ def _returns(conn, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) 
     return pd.DataFrame(daily_returns(close), index=days, columns=index)
 
 
-def metrics_row(strategy: Strategy, sim: Simulation) -> dict:
+def metrics_row(strategy: Strategy, sim: Simulation, benchmark: pd.Series) -> dict:
+    """One row of metrics; benchmark-relative ones over the days the benchmark has a return."""
     r = sim.daily["net_return"].to_numpy()
+    aligned = benchmark.reindex(pd.DatetimeIndex(sim.daily["date"])).to_numpy()
+    known = np.isfinite(aligned)
+    alpha, beta = metrics.alpha_beta(r[known], aligned[known]) if known.sum() > 2 else (np.nan, np.nan)
     return {
         "strategy_id": strategy.strategy_id,
         "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
@@ -45,10 +49,17 @@ def metrics_row(strategy: Strategy, sim: Simulation) -> dict:
         "cagr": metrics.cagr(r),
         "annual_volatility": metrics.annual_volatility(r),
         "sharpe": metrics.sharpe_ratio(r),
+        "sortino": metrics.sortino_ratio(r),
         "max_drawdown": metrics.max_drawdown(r),
+        "calmar": metrics.calmar_ratio(r),
+        "hit_rate": metrics.hit_rate(r),
         "profitable_trades": sim.profitable_trades,
         "losing_trades": sim.losing_trades,
         "avg_turnover": float(np.mean(sim.rebalance_turnover)) if len(sim.rebalance_turnover) else 0.0,
+        "benchmark": benchmark.name,
+        "alpha": alpha,
+        "beta": beta,
+        "information_ratio": metrics.information_ratio(r[known], aligned[known]) if known.sum() > 2 else np.nan,
         "hyperparameters": json.dumps(strategy.hyperparameters(), sort_keys=True),
     }
 
@@ -69,7 +80,9 @@ def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
     sim = simulate(targets, returns, strategy.cost_bps)
     if sim.daily.empty:
         return None
-    return sim.daily.assign(strategy_id=strategy.strategy_id), metrics_row(strategy, sim)
+    benchmark = strategy_book().universe.benchmark
+    reference = _returns(conn, [benchmark], min(targets), last)[benchmark].rename(benchmark)
+    return sim.daily.assign(strategy_id=strategy.strategy_id), metrics_row(strategy, sim, reference)
 
 
 @asset(pool="duckdb", group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
@@ -89,6 +102,19 @@ def backtest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Ma
             results[strategy.strategy_id] = row
     metadata = {"strategies": len(results)}
     for sid, row in results.items():
-        for key in ("total_return", "cagr", "annual_volatility", "sharpe", "max_drawdown", "avg_turnover"):
+        for key in (
+            "total_return",
+            "cagr",
+            "annual_volatility",
+            "sharpe",
+            "sortino",
+            "max_drawdown",
+            "calmar",
+            "hit_rate",
+            "avg_turnover",
+            "alpha",
+            "beta",
+            "information_ratio",
+        ):
             metadata[f"{sid}/{key}"] = MetadataValue.float(float(row[key]))
     return MaterializeResult(metadata=metadata)

@@ -1,4 +1,13 @@
-"""The factor definitions: each a name, a lookback and a function of the point-in-time inputs."""
+"""The factor library: each factor a declared unit (name, inputs, lookback, function of point-in-time inputs).
+
+Adding a factor is one decorated function, here or in any module imported by `custom_factors.py`:
+
+    @factor("momentum_3_1", lookback=63, inputs=("close",), description="return from t-63 to t-21")
+    def momentum_3_1(x: FactorInputs) -> np.ndarray:
+        return period_return(x.close, 63, 21)
+
+It then appears in `factors` (raw value, z-score, sector-neutral z-score) on the next materialization.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +16,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stratengine_assets.research.factor_math import TRADING_DAYS_PER_YEAR, period_return, rolling_std
+from stratengine_assets.research.factor_math import (
+    TRADING_DAYS_PER_YEAR,
+    period_return,
+    rolling_beta,
+    rolling_mean,
+    rolling_std,
+)
+
+INPUTS = ("close", "returns", "dollar_volume", "benchmark_returns", "benchmark_close", "fundamentals")
 
 
 @dataclass(frozen=True)
 class FactorInputs:
-    """Matrices over (trading day x ticker), each cell known at the close of its day."""
+    """Matrices over (trading day x ticker), each cell known at the close of its day; benchmark series per day."""
 
     close: np.ndarray
     returns: np.ndarray
+    dollar_volume: np.ndarray
+    benchmark_close: np.ndarray
+    benchmark_returns: np.ndarray
     fundamentals: dict[str, np.ndarray]
 
     def fundamental(self, metric: str) -> np.ndarray:
@@ -26,8 +46,27 @@ class FactorInputs:
 class Factor:
     name: str
     lookback: int
+    inputs: tuple[str, ...]
     compute: Callable[[FactorInputs], np.ndarray]
     description: str = ""
+
+
+FACTORS: list[Factor] = []
+
+
+def factor(name: str, lookback: int, inputs: tuple[str, ...], description: str = ""):
+    """Register a factor function under `name`; inputs name the FactorInputs fields it reads."""
+    unknown = set(inputs) - set(INPUTS)
+    if unknown:
+        raise ValueError(f"factor {name}: unknown inputs {sorted(unknown)}; known: {INPUTS}")
+    if any(f.name == name for f in FACTORS):
+        raise ValueError(f"factor {name} is registered twice")
+
+    def register(compute: Callable[[FactorInputs], np.ndarray]) -> Callable[[FactorInputs], np.ndarray]:
+        FACTORS.append(Factor(name, lookback, inputs, compute, description))
+        return compute
+
+    return register
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -39,28 +78,74 @@ def _market_cap(x: FactorInputs) -> np.ndarray:
     return x.close * x.fundamental("shares_outstanding")
 
 
-def _size(x: FactorInputs) -> np.ndarray:
+@factor("momentum_12_1", 252, ("close",), "return from t-252 to t-21")
+def momentum_12_1(x: FactorInputs) -> np.ndarray:
+    return period_return(x.close, 252, 21)
+
+
+@factor("momentum_6_1", 126, ("close",), "return from t-126 to t-21")
+def momentum_6_1(x: FactorInputs) -> np.ndarray:
+    return period_return(x.close, 126, 21)
+
+
+@factor("reversal_1m", 21, ("close",), "minus the last 21-day return")
+def reversal_1m(x: FactorInputs) -> np.ndarray:
+    return -period_return(x.close, 21)
+
+
+@factor("relative_momentum_12m", 252, ("close", "benchmark_close"), "252-day return minus the benchmark's")
+def relative_momentum_12m(x: FactorInputs) -> np.ndarray:
+    return period_return(x.close, 252) - period_return(x.benchmark_close[:, None], 252)
+
+
+@factor("volatility_252d", 252, ("returns",), "annualized std of 252 daily returns")
+def volatility_252d(x: FactorInputs) -> np.ndarray:
+    return rolling_std(x.returns, 252, 200) * np.sqrt(TRADING_DAYS_PER_YEAR)
+
+
+@factor("beta_252d", 252, ("returns", "benchmark_returns"), "slope of daily returns on the benchmark's, 252 days")
+def beta_252d(x: FactorInputs) -> np.ndarray:
+    return rolling_beta(x.returns, x.benchmark_returns, 252, 200)[0]
+
+
+@factor("idio_vol_252d", 252, ("returns", "benchmark_returns"), "annualized std of the residual from beta_252d")
+def idio_vol_252d(x: FactorInputs) -> np.ndarray:
+    return np.sqrt(rolling_beta(x.returns, x.benchmark_returns, 252, 200)[1] * TRADING_DAYS_PER_YEAR)
+
+
+@factor("size", 0, ("close", "fundamentals"), "log market cap")
+def size(x: FactorInputs) -> np.ndarray:
     cap = _market_cap(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cap > 0, np.log(cap), np.nan)
 
 
-FACTORS: tuple[Factor, ...] = (
-    Factor("momentum_12_1", 252, lambda x: period_return(x.close, 252, 21), "return from t-252 to t-21"),
-    Factor("reversal_1m", 21, lambda x: -period_return(x.close, 21), "minus the last 21-day return"),
-    Factor(
-        "volatility_252d",
-        252,
-        lambda x: rolling_std(x.returns, 252, 200) * np.sqrt(TRADING_DAYS_PER_YEAR),
-        "annualized std of 252 daily returns",
-    ),
-    Factor("size", 0, _size, "log market cap"),
-    Factor("book_to_price", 0, lambda x: _ratio(x.fundamental("total_equity"), _market_cap(x)), "equity / cap"),
-    Factor(
-        "roe",
-        0,
-        lambda x: _ratio(x.fundamental("net_income"), x.fundamental("total_equity")),
-        "net income / equity",
-    ),
-)
-MAX_LOOKBACK = max(f.lookback for f in FACTORS)
+@factor("book_to_price", 0, ("close", "fundamentals"), "equity / market cap")
+def book_to_price(x: FactorInputs) -> np.ndarray:
+    return _ratio(x.fundamental("total_equity"), _market_cap(x))
+
+
+@factor("earnings_yield", 0, ("close", "fundamentals"), "net income / market cap")
+def earnings_yield(x: FactorInputs) -> np.ndarray:
+    return _ratio(x.fundamental("net_income"), _market_cap(x))
+
+
+@factor("roe", 0, ("fundamentals",), "net income / equity")
+def roe(x: FactorInputs) -> np.ndarray:
+    return _ratio(x.fundamental("net_income"), x.fundamental("total_equity"))
+
+
+@factor("gross_profitability", 0, ("fundamentals",), "gross profit / total assets")
+def gross_profitability(x: FactorInputs) -> np.ndarray:
+    return _ratio(x.fundamental("gross_profit"), x.fundamental("total_assets"))
+
+
+@factor("adv_21d", 21, ("dollar_volume",), "log of the 21-day average dollar volume")
+def adv_21d(x: FactorInputs) -> np.ndarray:
+    average = rolling_mean(x.dollar_volume, 21, 15)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(average > 0, np.log(average), np.nan)
+
+
+def max_lookback() -> int:
+    return max(f.lookback for f in FACTORS)

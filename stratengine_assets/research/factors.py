@@ -16,15 +16,18 @@ from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
 from resources.warehouse import append_rows, transaction
 from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.research.factor_library import FACTORS, MAX_LOOKBACK, FactorInputs
+from stratengine_assets.research import custom_factors  # noqa: F401  (registers the user's factors)
+from stratengine_assets.research.factor_library import FACTORS, FactorInputs, max_lookback
 from stratengine_assets.research.factor_math import (
     as_of,
     daily_returns,
     forward_fill,
+    sector_neutral,
     to_matrix,
     winsorized_zscores,
 )
 from stratengine_assets.research.universe import universe
+from stratengine_assets.strategies import strategy_book
 from stratengine_assets.trading_day_asset import trading_day_asset
 
 FUNDAMENTAL_MAX_AGE_DAYS = 550
@@ -32,16 +35,20 @@ PRICE_GAP_FILL_DAYS = 5
 WARMUP_DAYS = 10
 
 
-def load_inputs(
-    conn, first: pd.Timestamp, last: pd.Timestamp
-) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs, np.ndarray]:
-    """Point-in-time matrices for the universe's names over [first - lookback, last], and membership."""
-    days = trading_days(shift_trading_days(first, -(MAX_LOOKBACK + WARMUP_DAYS)), last)
-    members = conn.execute("SELECT date, ticker FROM universe WHERE date BETWEEN ? AND ?", [first, last]).df()
-    tickers = pd.Index(sorted(members["ticker"].unique()))
+def load_inputs(conn, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs]:
+    """Point-in-time matrices for the universe's names over [first - lookback, last]."""
+    days = trading_days(shift_trading_days(first, -(max_lookback() + WARMUP_DAYS)), last)
+    tickers = pd.Index(
+        sorted(
+            t
+            for (t,) in conn.execute(
+                "SELECT DISTINCT ticker FROM universe WHERE date BETWEEN ? AND ?", [first, last]
+            ).fetchall()
+        )
+    )
     conn.register("wanted", pd.DataFrame({"ticker": tickers.astype(object)}))
-    closes = conn.execute(
-        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
+    bars = conn.execute(
+        "SELECT date, ticker, close, dollar_volume FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
         [days[0], last],
     ).df()
     facts = conn.execute(
@@ -49,31 +56,65 @@ def load_inputs(
         "WHERE known_at <= ?",
         [last],
     ).df()
-    close = forward_fill(to_matrix(closes, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
+    benchmark = strategy_book().universe.benchmark
+    reference = conn.execute(
+        "SELECT date, ? AS ticker, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
+        [benchmark, benchmark, days[0], last],
+    ).df()
+    close = forward_fill(to_matrix(bars, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
+    benchmark_close = forward_fill(to_matrix(reference, "close", days, pd.Index([benchmark])), limit=5)
     fundamentals = {
         metric: as_of(group, days, tickers, FUNDAMENTAL_MAX_AGE_DAYS) for metric, group in facts.groupby("metric")
     }
-    membership = to_matrix(members.assign(member=1.0), "member", days, tickers) == 1.0
-    return days, tickers, FactorInputs(close, daily_returns(close), fundamentals), membership
+    inputs = FactorInputs(
+        close=close,
+        returns=daily_returns(close),
+        dollar_volume=to_matrix(bars, "dollar_volume", days, tickers),
+        benchmark_close=benchmark_close[:, 0],
+        benchmark_returns=daily_returns(benchmark_close)[:, 0],
+        fundamentals=fundamentals,
+    )
+    return days, tickers, inputs
+
+
+def membership(conn, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    members = conn.execute(
+        "SELECT date, ticker, 1.0 AS member FROM universe WHERE date BETWEEN ? AND ?", [days[0], days[-1]]
+    ).df()
+    return to_matrix(members, "member", days, tickers) == 1.0
+
+
+def sector_codes(conn, tickers: pd.Index) -> np.ndarray:
+    """An integer per ticker's GICS sector; names without one share a code of their own."""
+    sectors = dict(conn.execute("SELECT ticker, coalesce(sector, '') FROM securities").fetchall())
+    labels = pd.Series([sectors.get(t, "") for t in tickers], dtype="object")
+    return pd.factorize(labels)[0]
 
 
 def factor_rows(
-    days: pd.DatetimeIndex, tickers: pd.Index, inputs: FactorInputs, members: np.ndarray, first: pd.Timestamp
+    days: pd.DatetimeIndex,
+    tickers: pd.Index,
+    inputs: FactorInputs,
+    members: np.ndarray,
+    sectors: np.ndarray,
+    first: pd.Timestamp,
 ) -> Iterator[pd.DataFrame]:
-    """Long rows (date, ticker, factor, raw_value, zscore) for members on days >= first, one factor at a time."""
+    """Long rows (date, ticker, factor, raw_value, zscore, sector_zscore) for members on days >= first."""
     in_range = days >= first
     symbols = tickers.astype(str)
-    for factor in FACTORS:
-        raw = factor.compute(inputs)[in_range]
+    for definition in FACTORS:
+        raw = definition.compute(inputs)[in_range]
         z = winsorized_zscores(raw, members[in_range])
+        neutral = sector_neutral(z, sectors)
         row, col = np.nonzero(np.isfinite(z))
         yield pd.DataFrame(
             {
                 "date": days[in_range][row],
                 "ticker": pd.Categorical.from_codes(col, categories=symbols),
-                "factor": factor.name,
+                "factor": definition.name,
                 "raw_value": raw[row, col],
                 "zscore": z[row, col],
+                "sector_zscore": neutral[row, col],
             }
         )
 
@@ -84,14 +125,16 @@ def factor_rows(
     deps=[universe, "prices", AssetDep("fundamentals", partition_mapping=AllPartitionMapping())],
 )
 def factors(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    """Each factor per universe member and day: raw value and its 1%/99% winsorized cross-sectional z-score."""
+    """Each factor per universe member and day: raw value, its 1%/99% winsorized cross-sectional z-score, and
+    that z-score neutralized within GICS sectors."""
     first, last = partition_dates(context)
     coverage = {}
     with warehouse.get_connection() as conn:
-        days, tickers, inputs, members = load_inputs(conn, first, last)
+        days, tickers, inputs = load_inputs(conn, first, last)
+        members, sectors = membership(conn, days, tickers), sector_codes(conn, tickers)
         with transaction(conn):
             conn.execute("DELETE FROM factors WHERE date BETWEEN ? AND ?", [first, last])
-            for rows in factor_rows(days, tickers, inputs, members, first):
+            for rows in factor_rows(days, tickers, inputs, members, sectors, first):
                 if len(rows):
                     coverage[rows["factor"].iloc[0]] = append_rows(conn, "factors", rows)
     return MaterializeResult(

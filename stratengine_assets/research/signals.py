@@ -12,7 +12,7 @@ from stratengine_assets.trading_day_asset import trading_day_asset
 
 COMPOSITE_SQL = """
 SELECT f.ticker AS symbol, f.date AS signal_timestamp, c.next_date AS timestamp,
-       sum(w.weight * f.zscore) / (SELECT sum(abs(weight)) FROM factor_weights) AS signal,
+       sum(w.weight * f.{score}) / (SELECT sum(abs(weight)) FROM factor_weights) AS signal,
        ? AS strategy_id
 FROM factors f
 JOIN factor_weights w USING (factor)
@@ -39,6 +39,8 @@ def _weights(strategy) -> pd.DataFrame:
 def signals(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """signal = sum(weight x z-score) / sum|weight| per name; a factor a name lacks counts as zero.
 
+    A strategy with sector_neutral = true uses the sector-neutral z-scores.
+
     signal_timestamp is the close whose data made the signal; timestamp is the first session it may trade.
     """
     first, last = partition_dates(context)
@@ -49,7 +51,10 @@ def signals(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
             conn.execute("DELETE FROM signals WHERE signal_timestamp BETWEEN ? AND ?", [first, last])
             for strategy in strategy_book().strategies.values():
                 conn.register("factor_weights", _weights(strategy))
-                conn.execute(f"INSERT INTO signals {COMPOSITE_SQL}", [strategy.strategy_id, first, last])
+                score = "sector_zscore" if strategy.sector_neutral else "zscore"
+                conn.execute(
+                    f"INSERT INTO signals {COMPOSITE_SQL.format(score=score)}", [strategy.strategy_id, first, last]
+                )
                 conn.unregister("factor_weights")
         per_strategy = dict(
             conn.execute(
