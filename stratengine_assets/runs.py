@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from dagster import AssetsDefinition, DagsterInstance, materialize
 
-from stratengine_assets.assets import ALL_ASSETS, DAILY_ASSETS
+from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS, DAILY_ASSETS
 from stratengine_assets.backtest.backtest import backtest
 from stratengine_assets.ingestion.reference import fundamentals, securities
 
@@ -21,7 +21,7 @@ def run_step(
     started = time.perf_counter()
     say(f"{step} ...")
     result = materialize(
-        ALL_ASSETS,
+        [*ALL_ASSETS, *ASSET_CHECKS],
         selection=assets,
         instance=instance,
         resources=resources,
@@ -35,8 +35,10 @@ def run_step(
         count = materialization.metadata.get("rows")
         if count is not None:
             rows[materialization.asset_key.to_user_string()] = f"{count.value:,} rows"
+    checks = [f"{c.check_name} {'passed' if c.passed else 'FAILED'}" for c in result.get_asset_check_evaluations()]
     elapsed = time.perf_counter() - started
-    say(f"{step} done in {elapsed:.1f}s  {', '.join(rows.values())}  (run {result.run_id[:8]})")
+    detail = ", ".join([*rows.values(), *dict.fromkeys(checks)])
+    say(f"{step} done in {elapsed:.1f}s  {detail}  (run {result.run_id[:8]})")
     return elapsed
 
 
