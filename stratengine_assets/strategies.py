@@ -12,6 +12,7 @@ from typing import Any
 
 DEFAULT_CONFIG = Path(__file__).with_name("strategies.toml")
 REBALANCE_RULES = ("month_end", "week_end", "daily")
+CONSTRUCTIONS = ("mean_variance", "min_variance", "top_n_equal_weight")
 _STRATEGY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -37,7 +38,18 @@ class Strategy:
     covariance_lookback: int = 252
     cost_bps: float = 10.0
     sector_neutral: bool = False
+    construction: str = "mean_variance"
+    long_only: bool = True
+    net_exposure: float = 1.0
+    gross_leverage: float = 1.0
+    top_n: int = 40
+    rank_factor: str = "relative_momentum_12m"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def limits(self):
+        from stratengine_assets.portfolio.optimizer import Limits
+
+        return Limits(self.long_only, self.net_exposure, self.gross_leverage, self.max_weight)
 
     def hyperparameters(self) -> dict[str, Any]:
         params = asdict(self)
@@ -62,6 +74,8 @@ def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
     )
     if strategy.rebalance not in REBALANCE_RULES:
         raise ValueError(f"{strategy_id}: rebalance must be one of {REBALANCE_RULES}")
+    if strategy.construction not in CONSTRUCTIONS:
+        raise ValueError(f"{strategy_id}: construction must be one of {CONSTRUCTIONS}")
     if not strategy.factor_weights:
         raise ValueError(f"{strategy_id}: factor_weights is empty")
     return strategy

@@ -42,3 +42,14 @@ def test_costs_and_turnover_follow_drifted_weights():
 def test_no_targets_no_rows():
     returns = _returns({"A": [0.01, 0.02]})
     assert simulate({}, returns, cost_bps=5.0).daily.empty
+
+
+def test_a_dollar_neutral_book_earns_the_spread():
+    returns = _returns({"A": [0.0, 0.0, 0.02, 0.01], "B": [0.0, 0.0, -0.03, 0.0]})
+    d = returns.index
+    sim = simulate({d[0]: pd.Series({"A": 0.5, "B": -0.5})}, returns, cost_bps=0.0)
+    daily = sim.daily.set_index("date")["gross_return"]
+    assert daily.loc[d[2]] == pytest.approx(0.5 * 0.02 + 0.5 * 0.03)
+    value = 1 + 0.5 * 0.02 + 0.5 * 0.03
+    assert daily.loc[d[3]] == pytest.approx(0.5 * 1.02 * 0.01 / value)
+    assert sim.profitable_trades == 2 and sim.losing_trades == 0

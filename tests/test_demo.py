@@ -33,11 +33,19 @@ def test_demo_end_state_range_independence_and_rerun(project):
     summary = run_demo(say=lines.append)
     database = project["warehouse"].database
     holdings = summary["holdings"]
-    assert str(holdings["date"].max())[:10] == LAST_SAMPLE_DAY
-    assert 20 <= len(holdings) <= 40 and abs(holdings["weight"].sum() - 1) < 1e-6
+    books = holdings.groupby("strategy_id")
+    assert set(books.groups) == {"eq_ls_composite", "momentum_top40", "lo_minvar"}
+    assert all(str(day)[:10] == LAST_SAMPLE_DAY for day in books["date"].max())
+    net, gross = books["weight"].sum(), holdings["weight"].abs().groupby(holdings["strategy_id"]).sum()
+    assert abs(net["lo_minvar"] - 1) < 1e-6 and abs(net["momentum_top40"] - 1) < 1e-6
+    assert abs(net["eq_ls_composite"]) < 1e-6 and gross["eq_ls_composite"] <= 2 + 1e-6
+    assert books.size()["lo_minvar"] >= 10 and books["weight"].max()["lo_minvar"] <= 0.1 + 1e-6
     metrics = summary["metrics"]
-    assert len(metrics) == 1 and metrics.loc[0, "end_date"].strftime("%Y-%m-%d") == LAST_SAMPLE_DAY
+    assert len(metrics) == 3
+    assert all(day.strftime("%Y-%m-%d") == LAST_SAMPLE_DAY for day in metrics["end_date"])
+    assert metrics["beta"].notna().all() and metrics["sortino"].notna().all()
     assert any("target_portfolio done" in line for line in lines)
+    assert any("signals_point_in_time passed" in line for line in lines)
     first = _state(database)
     assert first["quarantine"] == 1  # SLG 2014-03-04, the one defective row in the sample's window
     for asset, table in [(universe, "universe"), (factors, "factors"), (target_portfolio, "target_portfolio")]:

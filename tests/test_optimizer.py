@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize_long_only
+from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, Limits, optimize, optimize_long_only
 from stratengine_assets.portfolio.risk import shrunk_covariance
 
 
@@ -30,7 +30,9 @@ def test_higher_alpha_gets_more_weight_when_risk_is_equal():
 
 def test_infeasible_cap_names_the_conflict():
     alpha, cov = _problem(10)
-    with pytest.raises(InfeasiblePortfolio, match=r"sum w = 1.*cap 0.05.*20 names"):
+    with pytest.raises(
+        InfeasiblePortfolio, match=r"net exposure 1 with long-only weights capped at 0.05 needs at least 20"
+    ):
         optimize_long_only(alpha, cov, max_weight=0.05, risk_aversion=1.0)
 
 
@@ -40,3 +42,26 @@ def test_shrunk_covariance_is_positive_definite_and_annualized():
     cov = shrunk_covariance(daily)
     assert np.linalg.eigvalsh(cov).min() > 0
     assert np.mean(np.diag(cov)) == pytest.approx(0.01**2 * 252, rel=0.2)
+
+
+def test_long_short_is_dollar_neutral_within_gross_and_caps():
+    alpha, cov = _problem(120)
+    limits = Limits(long_only=False, net_exposure=0.0, gross_leverage=2.0, max_weight=0.04)
+    w = optimize(alpha * 20, cov, limits, risk_aversion=1.0)
+    assert w.sum() == pytest.approx(0.0, abs=1e-6)
+    assert np.abs(w).sum() <= 2.0 + 1e-6 and np.abs(w).max() <= 0.04 + 1e-6
+    assert (w > 0).any() and (w < 0).any()
+    assert np.corrcoef(w, alpha)[0, 1] > 0.3
+
+
+def test_minimum_variance_prefers_the_quiet_names():
+    rng = np.random.default_rng(3)
+    vols = np.linspace(0.1, 0.5, 30)
+    returns = rng.normal(0, 1, (500, 30)) * vols / np.sqrt(252)
+    w = optimize(np.zeros(30), shrunk_covariance(returns), Limits(max_weight=0.2), risk_aversion=1.0)
+    assert w[:10].sum() > w[-10:].sum() * 3
+
+
+def test_every_conflict_is_named():
+    message = "; ".join(Limits(long_only=True, net_exposure=-0.5, gross_leverage=0.2, max_weight=0.01).conflicts(5))
+    assert "exceeds gross leverage" in message and "negative net exposure" in message

@@ -11,6 +11,7 @@ from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from stratengine_assets.backtest import metrics
 from stratengine_assets.backtest.engine import Simulation, simulate
+from stratengine_assets.backtest.report import equity_curve_markdown
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 from stratengine_assets.research.factor_math import daily_returns, forward_fill, to_matrix
 from stratengine_assets.strategies import Strategy, strategy_book
@@ -82,7 +83,9 @@ def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
         return None
     benchmark = strategy_book().universe.benchmark
     reference = _returns(conn, [benchmark], min(targets), last)[benchmark].rename(benchmark)
-    return sim.daily.assign(strategy_id=strategy.strategy_id), metrics_row(strategy, sim, reference)
+    row = metrics_row(strategy, sim, reference)
+    row["equity_curve"] = equity_curve_markdown(strategy.strategy_id, sim.daily, reference)
+    return sim.daily.assign(strategy_id=strategy.strategy_id), row
 
 
 @asset(pool="duckdb", group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
@@ -98,10 +101,12 @@ def backtest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Ma
             daily, row = outcome
             with transaction(conn):
                 replace_slice(conn, "backtest_returns", daily, "strategy_id = ?", [strategy.strategy_id])
-                replace_slice(conn, "backtest_metrics", pd.DataFrame([row]), "strategy_id = ?", [strategy.strategy_id])
+                stored = pd.DataFrame([{k: v for k, v in row.items() if k != "equity_curve"}])
+                replace_slice(conn, "backtest_metrics", stored, "strategy_id = ?", [strategy.strategy_id])
             results[strategy.strategy_id] = row
     metadata = {"strategies": len(results)}
     for sid, row in results.items():
+        metadata[f"{sid}/equity_curve"] = MetadataValue.md(row["equity_curve"])
         for key in (
             "total_return",
             "cagr",

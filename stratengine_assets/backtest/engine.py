@@ -19,6 +19,9 @@ class Simulation:
 def simulate(targets: dict[pd.Timestamp, pd.Series], returns: pd.DataFrame, cost_bps: float) -> Simulation:
     """Hold each target from the close of the session after its date until the next trade.
 
+    Weights are fractions of NAV; short weights are negative (dollar-neutral books hold their proceeds as
+    cash, which earns nothing).
+
     `returns` holds close-to-close simple returns (rows: trading days, columns: tickers; NaN = no price,
     counted as zero). A trade's turnover is sum|w_target - w_drifted|; cost = turnover x cost_bps / 1e4,
     charged on the trade day. A trade is one name held over one holding period; it is profitable when
@@ -49,14 +52,14 @@ def simulate(targets: dict[pd.Timestamp, pd.Series], returns: pd.DataFrame, cost
             rebalance_turnover.append(traded)
         growth = np.cumprod(1.0 + r[start + 1 : stop + 1], axis=0)
         if len(growth):
-            value = growth @ target
-            gross[start + 1 : stop + 1] = value / np.concatenate([[target.sum()], value[:-1]]) - 1.0
+            value = 1.0 + (growth - 1.0) @ target  # NAV relative to the trade; uninvested cash earns nothing
+            gross[start + 1 : stop + 1] = value / np.concatenate([[1.0], value[:-1]]) - 1.0
             pnl = target * (growth[-1] - 1.0)
             wins, losses = (
                 wins + int((pnl[target != 0] > 0).sum()),
                 losses + int((pnl[target != 0] < 0).sum()),
             )
-            position = target * growth[-1] / value[-1] * target.sum()
+            position = target * growth[-1] / value[-1]
         else:
             position = target
     first = bounds[0]

@@ -8,7 +8,7 @@ from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize_long_only
+from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize
 from stratengine_assets.portfolio.rebalance import carry_forward, rebalances_for_window
 from stratengine_assets.portfolio.risk import shrunk_covariance, usable_names
 from stratengine_assets.research.factor_math import daily_returns, to_matrix
@@ -18,9 +18,26 @@ from stratengine_assets.trading_day_asset import trading_day_asset
 
 CANDIDATES_SQL = """
 SELECT signal_timestamp AS date, symbol AS ticker, signal FROM signals
-WHERE strategy_id = ? AND list_contains(?, signal_timestamp)
-QUALIFY row_number() OVER (PARTITION BY signal_timestamp ORDER BY signal DESC, symbol) <= ?
+WHERE strategy_id = $strategy AND list_contains($days, signal_timestamp)
+QUALIFY row_number() OVER (PARTITION BY signal_timestamp ORDER BY signal DESC, symbol) <= $best
+     OR row_number() OVER (PARTITION BY signal_timestamp ORDER BY signal ASC, symbol) <= $worst
 """
+
+RANKED_SQL = """
+SELECT date, ticker, raw_value FROM factors
+WHERE factor = $factor AND list_contains($days, date) AND raw_value > 0
+QUALIFY row_number() OVER (PARTITION BY date ORDER BY raw_value DESC, ticker) <= $top_n
+"""
+
+
+def ranked_equal_weight(conn, strategy: Strategy, when: pd.DatetimeIndex) -> pd.DataFrame:
+    """The top_n names with a positive rank_factor (e.g. beating the benchmark), equally weighted."""
+    ranked = conn.execute(
+        RANKED_SQL, {"factor": strategy.rank_factor, "days": list(when.date), "top_n": strategy.top_n}
+    ).df()
+    ranked["weight"] = 1.0 / ranked.groupby("date")["ticker"].transform("size")
+    ranked["rebalance_date"] = pd.to_datetime(ranked["date"])
+    return ranked[["ticker", "weight", "rebalance_date"]]
 
 
 def _solve(
@@ -39,8 +56,10 @@ def _solve(
     returns, picked = returns[:, keep], candidates[keep]
     volatility = np.nanstd(returns, axis=0, ddof=1) * np.sqrt(252)
     alpha = strategy.information_coefficient * volatility * picked["signal"].to_numpy()
-    weights = optimize_long_only(alpha, shrunk_covariance(returns), strategy.max_weight, strategy.risk_aversion)
-    held = weights > 0
+    if strategy.construction == "min_variance":
+        alpha = np.zeros(len(picked))
+    weights = optimize(alpha, shrunk_covariance(returns), strategy.limits(), strategy.risk_aversion)
+    held = weights != 0
     return pd.DataFrame({"ticker": picked["ticker"].to_numpy()[held], "weight": weights[held], "rebalance_date": when})
 
 
@@ -49,7 +68,14 @@ def strategy_targets(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rows (date, strategy_id, ticker, weight, rebalance_date) for every trading day in [first, last]."""
     when = rebalances_for_window(strategy.rebalance, first, last)
-    candidates = conn.execute(CANDIDATES_SQL, [strategy.strategy_id, list(when.date), strategy.candidates]).df()
+    if strategy.construction == "top_n_equal_weight":
+        ranked = ranked_equal_weight(conn, strategy, when)
+        return (_carry(ranked, strategy.strategy_id, trading_days(first, last)) if len(ranked) else ranked), {}
+    best = strategy.candidates if strategy.long_only else strategy.candidates // 2
+    worst = 0 if strategy.long_only else strategy.candidates // 2
+    candidates = conn.execute(
+        CANDIDATES_SQL, {"strategy": strategy.strategy_id, "days": list(when.date), "best": best, "worst": worst}
+    ).df()
     if candidates.empty:
         return pd.DataFrame(), {}
     candidates["date"] = pd.to_datetime(candidates["date"])
@@ -92,7 +118,8 @@ def _carry(solved: pd.DataFrame, strategy_id: str, days: pd.DatetimeIndex) -> pd
     deps=[signals, "prices"],
 )
 def target_portfolio(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    """Per strategy: cvxpy weights on rebalance days over the top candidates, carried on the days between."""
+    """Per strategy, weights on its rebalance days, carried on the days between: cvxpy mean-variance (long-only or
+    long-short), minimum variance, or a ranking rule with equal weights."""
     first, last = partition_dates(context)
     frames, failures = [], {}
     with warehouse.get_connection() as conn:
@@ -105,17 +132,21 @@ def target_portfolio(context: AssetExecutionContext, warehouse: WarehouseResourc
             written = replace_slice(conn, "target_portfolio", table, "date BETWEEN ? AND ?", [first, last])
     for key, why in failures.items():
         context.log.warning(f"rebalance skipped, previous weights carried: {key}: {why}")
-    latest = table[table["date"] == table["date"].max()] if written else pd.DataFrame()
     return MaterializeResult(
-        metadata={
-            "rows": written,
-            "failed_rebalances": MetadataValue.json(failures),
-            "latest_holdings": MetadataValue.md(
-                latest.sort_values("weight", ascending=False)
-                .head(15)[["strategy_id", "ticker", "weight"]]
-                .to_markdown(index=False)
-                if written
-                else "no holdings"
-            ),
-        }
+        metadata={"rows": written, "failed_rebalances": MetadataValue.json(failures), **holdings_metadata(table)}
     )
+
+
+def holdings_metadata(table: pd.DataFrame) -> dict:
+    """Per strategy on the latest day: names, net and gross exposure as numbers, the top holdings as a table."""
+    metadata = {}
+    if table.empty:
+        return metadata
+    latest = table[table["date"] == table["date"].max()]
+    for sid, book in latest.groupby("strategy_id"):
+        metadata[f"{sid}/names"] = len(book)
+        metadata[f"{sid}/net_exposure"] = float(book["weight"].sum())
+        metadata[f"{sid}/gross_exposure"] = float(book["weight"].abs().sum())
+        top = book.reindex(book["weight"].abs().sort_values(ascending=False).index).head(10)
+        metadata[f"{sid}/top_holdings"] = MetadataValue.md(top[["ticker", "weight"]].to_markdown(index=False))
+    return metadata
