@@ -92,3 +92,17 @@ def test_files_the_warehouse_already_ingested_are_passed_over(project):
     _stooq(zone, "bbb", "2017-10-02", "2017-10-31", seed=2)
     result = _tick(instance, zone, warehouse=project["warehouse"])
     assert [r.run_key.split(":")[1] for r in result.run_requests] == ["prices/stooq/bbb.us.txt"]
+
+
+def test_reference_files_read_by_their_assets_are_passed_over(project):
+    from dagster import materialize
+
+    from stratengine_assets.assets import ALL_ASSETS
+    from stratengine_assets.ingestion.reference import securities
+
+    zone, instance = project["landing_zone"], DagsterInstance.ephemeral()
+    master = Path(zone.root) / "securities" / "sp500_master" / "securities.csv"
+    master.parent.mkdir(parents=True)
+    master.write_text("Ticker Symbol,Security,GICS Sector,GICS Sub Industry,CIK\nAAA,A Inc,Energy,Oil,1\n")
+    assert materialize(ALL_ASSETS, selection=[securities], instance=instance, resources=project).success
+    assert _tick(instance, zone, warehouse=project["warehouse"]).run_requests == []

@@ -142,6 +142,31 @@ def load_price_rows(
     return batch
 
 
+def record_reference_files(
+    conn: duckdb.DuckDBPyConnection, zone: LandingZoneResource, dataset: str, failed: dict[str, str]
+) -> None:
+    """Record the security-master or fundamentals files an asset just read, as ingested (or failed, and why)."""
+    now = _now()
+    rows = [
+        {
+            "key": f.key,
+            "vendor": f.vendor,
+            "dataset": f.dataset,
+            "size": f.size,
+            "version": f.version,
+            "checksum": file_checksum(zone.local_path(f)),
+            "modified": pd.Timestamp(f.modified, unit="s"),
+            "status": "failed" if f.key in failed else "registered",
+            "error": failed.get(f.key),
+            "registered_at": now,
+            "ingested_at": None if f.key in failed else now,
+        }
+        for f in zone.files(dataset)
+    ]
+    with transaction(conn):
+        replace_slice(conn, "landing_manifest", pd.DataFrame(rows), "dataset = ?", [dataset])
+
+
 def mark_ingested(conn: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
     conn.execute("UPDATE landing_manifest SET ingested_at = ? WHERE list_contains(?, key)", [_now(), keys])
 

@@ -17,6 +17,7 @@ from resources.vendors import (
 from resources.vendors.edgar import parse_companyfacts
 from resources.warehouse import replace_slice, transaction
 from resources.warehouse_models import FundamentalsModel
+from stratengine_assets.ingestion.manifest import record_reference_files
 from stratengine_assets.settings import fundamentals_lag_days
 from stratengine_assets.table_checks import schema_check
 
@@ -68,9 +69,11 @@ def securities(
     table = table.drop_duplicates("ticker", keep="last").drop(columns="source_line", errors="ignore")
     table["ticker"] = table["ticker"].astype("object")
     quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    with warehouse.get_connection() as conn, transaction(conn):
-        written = replace_slice(conn, "securities", table, "true", [])
-        replace_slice(conn, "quarantine", quarantined, "dataset = 'securities'", [])
+    with warehouse.get_connection() as conn:
+        with transaction(conn):
+            written = replace_slice(conn, "securities", table, "true", [])
+            replace_slice(conn, "quarantine", quarantined, "dataset = 'securities'", [])
+        record_reference_files(conn, landing_zone, "securities", failed)
     return MaterializeResult(
         metadata={
             "rows": written,
@@ -166,9 +169,13 @@ def fundamentals(
     table = pd.concat(values) if values else pd.DataFrame(columns=["ticker"])
     quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     keys = sorted(tickers)
-    with warehouse.get_connection() as conn, transaction(conn):
-        written = replace_slice(conn, "fundamentals", table, "list_contains(?, ticker)", [keys])
-        replace_slice(conn, "quarantine", quarantined, "dataset = 'fundamentals' AND list_contains(?, ticker)", [keys])
+    with warehouse.get_connection() as conn:
+        with transaction(conn):
+            written = replace_slice(conn, "fundamentals", table, "list_contains(?, ticker)", [keys])
+            replace_slice(
+                conn, "quarantine", quarantined, "dataset = 'fundamentals' AND list_contains(?, ticker)", [keys]
+            )
+        record_reference_files(conn, landing_zone, "fundamentals", failed)
         stored = conn.execute("SELECT * FROM fundamentals WHERE list_contains(?, ticker)", [keys]).df()
     for note in corrected:
         context.log.warning(f"fiscal year contradicts the period end, period end kept: {note}")
