@@ -36,6 +36,7 @@ class Strategy:
     risk_aversion: float = 1.0
     information_coefficient: float = 0.05
     covariance_lookback: int = 252
+    risk_factors: int = 10
     cost_bps: float = 10.0
     sector_neutral: bool = False
     construction: str = "mean_variance"

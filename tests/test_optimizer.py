@@ -65,3 +65,33 @@ def test_minimum_variance_prefers_the_quiet_names():
 def test_every_conflict_is_named():
     message = "; ".join(Limits(long_only=True, net_exposure=-0.5, gross_leverage=0.2, max_weight=0.01).conflicts(5))
     assert "exceeds gross leverage" in message and "negative net exposure" in message
+
+
+def _factor_returns(days: int, names: int, seed: int = 9) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    factors = rng.normal(0, 0.01, (days, 3))
+    loadings = rng.normal(1, 0.5, (3, names))
+    return factors @ loadings + rng.normal(0, 0.015, (days, names))
+
+
+def test_pca_model_reproduces_the_covariance_it_summarizes():
+    from stratengine_assets.portfolio.risk import pca_risk_model
+
+    returns = _factor_returns(2000, 60)
+    model = pca_risk_model(returns, factors=3, specific_shrinkage=0.0)
+    full = model.loadings @ model.factor_covariance @ model.loadings.T + np.diag(model.specific_variance)
+    sample = np.cov(returns, rowvar=False) * 252
+    assert np.abs(full - sample).max() / np.abs(sample).max() < 0.1
+    w = np.full(60, 1 / 60)
+    assert model.variance(w) == pytest.approx(w @ sample @ w, rel=0.05)
+
+
+def test_factor_model_optimizer_matches_the_dense_one():
+    from stratengine_assets.portfolio.risk import pca_risk_model
+
+    returns = _factor_returns(252, 80)
+    model = pca_risk_model(returns, factors=5)
+    dense = model.loadings @ model.factor_covariance @ model.loadings.T + np.diag(model.specific_variance)
+    alpha = np.random.default_rng(2).normal(0, 0.05, 80)
+    limits = Limits(max_weight=0.05)
+    assert np.allclose(optimize(alpha, model, limits, 1.0), optimize(alpha, dense, limits, 1.0), atol=1e-4)

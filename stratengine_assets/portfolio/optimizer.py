@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
+from stratengine_assets.portfolio.risk import FactorRiskModel
+
 ZERO_WEIGHT = 1e-4  # smaller positions are noise from the solver, not holdings
 
 
@@ -38,17 +40,31 @@ class Limits:
         return found
 
 
-def optimize(alpha: np.ndarray, covariance: np.ndarray, limits: Limits, risk_aversion: float) -> np.ndarray:
-    """Weights maximizing alpha'w - risk_aversion w'Σw; raises InfeasiblePortfolio naming the conflicts."""
+def _risk(w: cp.Variable, risk: np.ndarray | FactorRiskModel) -> tuple[cp.Expression, list]:
+    """w'Σw as a sum of squares: through factor exposures f = B'w for a factor model (no N x N matrix)."""
+    if isinstance(risk, FactorRiskModel):
+        exposures = cp.Variable(risk.loadings.shape[1])
+        chol = np.linalg.cholesky(risk.factor_covariance + 1e-12 * np.eye(len(risk.factor_covariance)))
+        expression = cp.sum_squares(chol.T @ exposures) + cp.sum_squares(
+            cp.multiply(np.sqrt(risk.specific_variance), w)
+        )
+        return expression, [exposures == risk.loadings.T @ w]
+    chol = np.linalg.cholesky(risk + 1e-10 * np.eye(len(risk))).T
+    return cp.sum_squares(chol @ w), []
+
+
+def optimize(alpha: np.ndarray, risk: np.ndarray | FactorRiskModel, limits: Limits, risk_aversion: float) -> np.ndarray:
+    """Weights maximizing alpha'w - risk_aversion w'Σw, Σ a covariance matrix or a factor model;
+    raises InfeasiblePortfolio naming the conflicting limits."""
     n = len(alpha)
     problems = limits.conflicts(n) if n else ["no candidate names"]
     if problems:
         raise InfeasiblePortfolio("; ".join(problems))
-    factor = np.linalg.cholesky(covariance + 1e-10 * np.eye(n)).T
     w = cp.Variable(n)
-    constraints = [cp.sum(w) == limits.net_exposure, cp.norm1(w) <= limits.gross_leverage]
+    risk_term, linking = _risk(w, risk)
+    constraints = [*linking, cp.sum(w) == limits.net_exposure, cp.norm1(w) <= limits.gross_leverage]
     constraints += [w >= 0, w <= limits.max_weight] if limits.long_only else [cp.abs(w) <= limits.max_weight]
-    problem = cp.Problem(cp.Maximize(alpha @ w - risk_aversion * cp.sum_squares(factor @ w)), constraints)
+    problem = cp.Problem(cp.Maximize(alpha @ w - risk_aversion * risk_term), constraints)
     problem.solve(solver=cp.CLARABEL)
     if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or w.value is None:
         raise InfeasiblePortfolio(f"solver status {problem.status} for {n} names under {limits}")

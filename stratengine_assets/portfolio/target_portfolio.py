@@ -10,7 +10,7 @@ from resources.warehouse import replace_slice, transaction
 from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize
 from stratengine_assets.portfolio.rebalance import carry_forward, rebalances_for_window
-from stratengine_assets.portfolio.risk import shrunk_covariance, usable_names
+from stratengine_assets.portfolio.risk import pca_risk_model, usable_names
 from stratengine_assets.research.factor_math import daily_returns, to_matrix
 from stratengine_assets.research.signals import signals
 from stratengine_assets.strategies import Strategy, strategy_book
@@ -48,17 +48,17 @@ def _solve(
     tickers: pd.Index,
     when: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Optimize one rebalance: alpha from signals, risk from trailing returns of the candidates."""
+    """Optimize one rebalance: alpha from signals, risk from a PCA factor model of the candidates' trailing returns."""
     end = days.get_loc(when) + 1
     cols = tickers.get_indexer(candidates["ticker"])
     returns = daily_returns(close[max(0, end - strategy.covariance_lookback - 1) : end, cols])[1:]
     keep = usable_names(returns)
     returns, picked = returns[:, keep], candidates[keep]
-    volatility = np.nanstd(returns, axis=0, ddof=1) * np.sqrt(252)
-    alpha = strategy.information_coefficient * volatility * picked["signal"].to_numpy()
+    model = pca_risk_model(returns, strategy.risk_factors)
+    alpha = strategy.information_coefficient * model.volatility() * picked["signal"].to_numpy()
     if strategy.construction == "min_variance":
         alpha = np.zeros(len(picked))
-    weights = optimize(alpha, shrunk_covariance(returns), strategy.limits(), strategy.risk_aversion)
+    weights = optimize(alpha, model, strategy.limits(), strategy.risk_aversion)
     held = weights != 0
     return pd.DataFrame({"ticker": picked["ticker"].to_numpy()[held], "weight": weights[held], "rebalance_date": when})
 
