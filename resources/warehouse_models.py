@@ -165,6 +165,20 @@ class TargetPortfolioModel(_Table):
         return df["rebalance_date"] <= df["date"]
 
 
+class PortfolioRiskModel(_Table):
+    date: Series[pd.Timestamp]
+    strategy_id: Series[str]
+    method: Series[str] = pa.Field(isin=["historical_bootstrap", "factor_model"])
+    horizon_days: Series[int] = pa.Field(isin=[1, 10])
+    confidence: Series[float] = pa.Field(isin=[0.95, 0.99])
+    var: Series[float] = pa.Field(ge=-1)
+    cvar: Series[float] = pa.Field(ge=-1)
+
+    @pa.dataframe_check
+    def tail_beyond_var(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["cvar"] >= df["var"] - 1e-12
+
+
 class BacktestReturnsModel(_Table):
     strategy_id: Series[str]
     date: Series[pd.Timestamp]
@@ -213,6 +227,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "factors": FactorsModel,
     "signals": SignalsModel,
     "target_portfolio": TargetPortfolioModel,
+    "portfolio_risk": PortfolioRiskModel,
     "backtest_returns": BacktestReturnsModel,
     "backtest_metrics": BacktestMetricsModel,
 }

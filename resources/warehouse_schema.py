@@ -38,6 +38,14 @@ TABLES: dict[str, str] = {
     "target_portfolio": """
         date DATE NOT NULL, strategy_id VARCHAR NOT NULL, ticker VARCHAR NOT NULL,
         weight DOUBLE NOT NULL, rebalance_date DATE NOT NULL""",
+    "portfolio_risk": """
+        date DATE NOT NULL, strategy_id VARCHAR NOT NULL, method VARCHAR NOT NULL, horizon_days INTEGER NOT NULL,
+        confidence DOUBLE NOT NULL, var DOUBLE NOT NULL, cvar DOUBLE NOT NULL""",
+    "investor_portfolio": """
+        strategy_id VARCHAR NOT NULL, as_of DATE NOT NULL, ticker VARCHAR NOT NULL, weight DOUBLE NOT NULL,
+        price DOUBLE NOT NULL, shares DOUBLE NOT NULL, value DOUBLE NOT NULL, current_shares DOUBLE NOT NULL,
+        trade_shares DOUBLE NOT NULL, cash_left DOUBLE NOT NULL, hold_until DATE NOT NULL, amount DOUBLE NOT NULL,
+        mode VARCHAR NOT NULL""",
     "backtest_returns": """
         strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL,
         cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL""",

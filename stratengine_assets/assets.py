@@ -3,6 +3,8 @@
 from stratengine_assets.backtest.backtest import backtest
 from stratengine_assets.ingestion.prices import prices, raw_prices
 from stratengine_assets.ingestion.reference import fundamentals, securities
+from stratengine_assets.portfolio.investor_portfolio import investor_portfolio
+from stratengine_assets.portfolio.portfolio_risk import portfolio_risk
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.point_in_time_check import signals_point_in_time
@@ -10,6 +12,6 @@ from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
 
 REFERENCE_ASSETS = [securities, fundamentals]
-DAILY_ASSETS = [raw_prices, prices, universe, factors, signals, target_portfolio]
-ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, backtest]
+DAILY_ASSETS = [raw_prices, prices, universe, factors, signals, target_portfolio, portfolio_risk]
+ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, backtest, investor_portfolio]
 ASSET_CHECKS = [signals_point_in_time]

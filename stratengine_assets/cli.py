@@ -62,6 +62,23 @@ def synth(names: int, days: int, seed: int) -> int:
     return 0
 
 
+def portfolio(strategy_id: str, amount: float, mode: str, holdings: Path | None) -> int:
+    from stratengine_assets.portfolio.generator import investor_plan, read_holdings
+    from stratengine_assets.strategies import strategy_book
+
+    _, _, direct = _context()
+    strategies = strategy_book().strategies
+    if strategy_id not in strategies:
+        say(f"unknown strategy {strategy_id!r}; configured: {', '.join(strategies)}")
+        return 2
+    current = read_holdings(holdings) if holdings else None
+    with direct["warehouse"].get_connection() as conn:
+        result = investor_plan(conn, strategies[strategy_id], amount, mode, current)
+    say(f"{strategy_id}, {mode.replace('_', ' ')} of {amount:,.2f}:")
+    say(result.summary())
+    return 0
+
+
 def update() -> int:
     from stratengine_assets.update import run_update
 
@@ -86,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     landing.add_argument("paths", nargs="+", type=Path)
     landing.add_argument("--vendor", help="vendor layout, when it cannot be told from the file")
     commands.add_parser("update", help="materialize every missing or stale partition, then the backtest")
+    investor = commands.add_parser("portfolio", help="whole shares of a strategy's latest portfolio for an amount")
+    investor.add_argument("--strategy", default="lo_minvar")
+    investor.add_argument("--amount", type=float, required=True)
+    investor.add_argument("--mode", choices=["lump_sum", "sip"], default="lump_sum")
+    investor.add_argument("--holdings", type=Path, help="CSV ticker,shares of what you hold now")
     synthetic = commands.add_parser("synth", help="land a deterministic synthetic market (N names x T days)")
     synthetic.add_argument("--names", type=int, default=100)
     synthetic.add_argument("--days", type=int, default=500)
@@ -102,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return land(args.paths, args.vendor)
     if args.command == "fetch":
         return fetch(args.tickers)
+    if args.command == "portfolio":
+        return portfolio(args.strategy, args.amount, args.mode, args.holdings)
     if args.command == "synth":
         return synth(args.names, args.days, args.seed)
     return update()

@@ -44,8 +44,19 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
     materialize_days(instance, resources, first, last, say, reference_tickers=tickers)
     summary = summarize(str(warehouse.database))
     say(format_summary(summary))
+    say(investor_example(warehouse))
     say(f"demo finished in {time.perf_counter() - began:.1f}s; open the UI with: DAGSTER_HOME={home} dagster dev")
     return summary
+
+
+def investor_example(warehouse: WarehouseResource, amount: float = 100_000.0) -> str:
+    """What `stratengine portfolio --strategy lo_minvar --amount 100000` prints."""
+    from stratengine_assets.portfolio.generator import investor_plan
+    from stratengine_assets.strategies import strategy_book
+
+    with warehouse.get_connection() as conn:
+        result = investor_plan(conn, strategy_book().strategies["lo_minvar"], amount, "lump_sum")
+    return f"\nInvestor portfolio, lo_minvar, lump sum of {amount:,.0f}:\n{result.summary()}"
 
 
 def summarize(database: str) -> dict:

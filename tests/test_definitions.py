@@ -37,7 +37,9 @@ def test_every_asset_is_in_the_graph():
         "factors",
         "signals",
         "target_portfolio",
+        "portfolio_risk",
         "backtest",
+        "investor_portfolio",
     }
 
 

@@ -3,6 +3,7 @@
 import duckdb
 import pandas as pd
 
+from resources.warehouse_models import TABLE_MODELS
 from stratengine_assets.demo import run_demo
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 from stratengine_assets.research.factors import factors
@@ -46,6 +47,13 @@ def test_demo_end_state_range_independence_and_rerun(project):
     assert metrics["beta"].notna().all() and metrics["sortino"].notna().all()
     assert any("target_portfolio done" in line for line in lines)
     assert any("signals_point_in_time passed" in line for line in lines)
+    with duckdb.connect(database, read_only=True) as conn:
+        risk = conn.execute(
+            "SELECT strategy_id, count(*) FROM portfolio_risk WHERE date = ? GROUP BY 1", [LAST_SAMPLE_DAY]
+        ).fetchall()
+        for table, model in TABLE_MODELS.items():
+            model.validate(conn.execute(f"SELECT * FROM {table}").df(), lazy=True)
+    assert sorted(risk) == [("eq_ls_composite", 8), ("lo_minvar", 8), ("momentum_top40", 8)]
     first = _state(database)
     assert first["quarantine"] == 1  # SLG 2014-03-04, the one defective row in the sample's window
     for asset, table in [(universe, "universe"), (factors, "factors"), (target_portfolio, "target_portfolio")]:
