@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from resources.vendors.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
+from stratengine_assets.settings import ONE_PLANNED_EVENT_PER_RUN  # noqa: E402
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -141,7 +142,7 @@ def bench_env(workdir: Path) -> dict[str, str]:
     """Environment of the children: project home, warehouse, landing zone and Dagster home inside workdir."""
     home = workdir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return {
         **os.environ,
         "STRATENGINE_HOME": str(workdir),
@@ -149,6 +150,7 @@ def bench_env(workdir: Path) -> dict[str, str]:
         "STRATENGINE_LANDING_DIR": str(workdir / "data" / "landing"),
         "STRATENGINE_START_DATE": FIRST_DAY,
         "DAGSTER_HOME": str(home),
+        ONE_PLANNED_EVENT_PER_RUN: os.environ.get(ONE_PLANNED_EVENT_PER_RUN, "true"),
     }
 
 

@@ -33,6 +33,12 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or project_home() / ".dagster_home")
 
 
+# One "planned" event per asset and run instead of one per partition: a 970-day range costs 970 fewer SQLite
+# writes per asset. The price, in Dagster's words: partitions of a failed run are not marked failed (they stay
+# missing, and the run shows the failure).
+ONE_PLANNED_EVENT_PER_RUN = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+
+
 def ensure_dagster_home() -> Path:
     """Create the Dagster home (with telemetry off) if missing and point DAGSTER_HOME at it."""
     home = dagster_home()
@@ -41,6 +47,7 @@ def ensure_dagster_home() -> Path:
     if not config.exists():
         config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
+    os.environ.setdefault(ONE_PLANNED_EVENT_PER_RUN, "true")
     return home
 
 
