@@ -62,8 +62,8 @@ def register(
     checksum: str,
     frame: pd.DataFrame | None,
     error: str | None,
-) -> None:
-    """Record one file version and quarantine its rows that no partition can hold."""
+) -> pd.Series:
+    """Record one file version and quarantine its rows that no partition can hold; returns the manifest row."""
     quarantined = pd.DataFrame()
     if frame is not None:
         reason = _unplaceable(frame, dt.date.today())
@@ -91,6 +91,7 @@ def register(
     with transaction(conn):
         replace_slice(conn, "landing_manifest", pd.DataFrame([record]), "key = ?", [landed.key])
         replace_slice(conn, "quarantine", quarantined, "dataset = 'raw_prices' AND source_file = ?", [landed.key])
+    return pd.Series(record)
 
 
 def _overlaps(seen: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> bool:
@@ -118,20 +119,21 @@ def load_price_rows(
     batch = PriceFileBatch()
     for landed in zone.files("prices"):
         seen = known.loc[landed.key] if landed.key in known.index else None
+        frame = error = None
         if seen is None or seen["version"] != landed.version:
             checksum = file_checksum(zone.local_path(landed))
             if seen is not None and seen["checksum"] == checksum:
                 conn.execute("UPDATE landing_manifest SET version = ? WHERE key = ?", [landed.version, landed.key])
             else:
                 frame, error = _read(zone, landed)
-                register(conn, landed, checksum, frame, error)
-                seen = manifest(conn, "prices").loc[landed.key]
+                seen = register(conn, landed, checksum, frame, error)
         if seen["status"] == "failed":
             batch.failed[landed.key] = seen["error"]
             continue
         if not _overlaps(seen, start, end):
             continue
-        frame, error = _read(zone, landed)
+        if frame is None:
+            frame, error = _read(zone, landed)
         if frame is None:
             batch.failed[landed.key] = error
             continue
