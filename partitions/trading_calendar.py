@@ -42,18 +42,9 @@ def trading_days(start: dt.date | str, end: dt.date | str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(days)
 
 
-def is_trading_day(day: dt.date | str) -> bool:
-    return len(trading_days(day, day)) == 1
-
-
 def next_trading_day(day: dt.date | str) -> pd.Timestamp:
     day = pd.Timestamp(day)
     return trading_days(day + pd.Timedelta(days=1), day + pd.Timedelta(days=15))[0]
-
-
-def previous_trading_day(day: dt.date | str) -> pd.Timestamp:
-    day = pd.Timestamp(day)
-    return trading_days(day - pd.Timedelta(days=15), day - pd.Timedelta(days=1))[-1]
 
 
 def shift_trading_days(day: dt.date | str, n: int) -> pd.Timestamp:

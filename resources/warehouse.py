@@ -64,13 +64,3 @@ def replace_slice(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
     table = checked_table(table)
     conn.execute(f"DELETE FROM {table} WHERE {where}", params)
     return append_rows(conn, table, frame) if len(frame) else 0
-
-
-def date_slice(
-    conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, start, end, column: str = "date"
-) -> int:
-    """Atomically replace the rows of `table` whose `column` lies in [start, end]."""
-    if not column.isidentifier():
-        raise ValueError(f"bad column name {column!r}")
-    with transaction(conn):
-        return replace_slice(conn, table, frame, f"{column} BETWEEN ? AND ?", [start, end])
