@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,8 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
     summary = summarize(str(warehouse.database))
     say(format_summary(summary))
     say(investor_example(warehouse))
-    say(f"demo finished in {time.perf_counter() - began:.1f}s; open the UI with: DAGSTER_HOME={home} dagster dev")
+    dagster = Path(sys.executable).with_name("dagster")
+    say(f"demo finished in {time.perf_counter() - began:.1f}s; open the UI with: DAGSTER_HOME={home} {dagster} dev")
     return summary
 
 
