@@ -13,7 +13,8 @@ from stratengine_assets.backtest import metrics
 from stratengine_assets.backtest.engine import Simulation, simulate
 from stratengine_assets.backtest.report import equity_curve_markdown
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
-from stratengine_assets.research.factor_math import daily_returns, forward_fill, to_matrix
+from stratengine_assets.price_history import close_matrix
+from stratengine_assets.research.factor_math import daily_returns, forward_fill
 from stratengine_assets.strategies import Strategy, strategy_book
 
 REBALANCES_SQL = """
@@ -25,12 +26,7 @@ QUALIFY date = min(date) OVER (PARTITION BY rebalance_date)
 def _returns(conn, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     days = trading_days(first, last)
     index = pd.Index(sorted(tickers))
-    conn.register("wanted", pd.DataFrame({"ticker": index.astype(object)}))
-    closes = conn.execute(
-        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
-        [first, last],
-    ).df()
-    close = forward_fill(to_matrix(closes, "close", days, index))
+    close = forward_fill(close_matrix(conn, index, days))
     return pd.DataFrame(daily_returns(close), index=days, columns=index)
 
 

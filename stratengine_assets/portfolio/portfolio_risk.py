@@ -11,7 +11,8 @@ from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.portfolio.risk import pca_risk_model
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 from stratengine_assets.portfolio.var import portfolio_var
-from stratengine_assets.research.factor_math import daily_returns, forward_fill, to_matrix
+from stratengine_assets.price_history import close_matrix
+from stratengine_assets.research.factor_math import daily_returns, forward_fill
 from stratengine_assets.trading_day_asset import trading_day_asset
 
 LOOKBACK = 252
@@ -26,12 +27,7 @@ def book_risk(conn, book: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """VaR table of one book on one day, from its names' returns over the LOOKBACK sessions to that day."""
     days = trading_days(shift_trading_days(day, -LOOKBACK), day)
     tickers = pd.Index(sorted(book["ticker"]))
-    conn.register("wanted", pd.DataFrame({"ticker": tickers.astype(object)}))
-    closes = conn.execute(
-        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
-        [days[0], day],
-    ).df()
-    returns = daily_returns(forward_fill(to_matrix(closes, "close", days, tickers), limit=5))[1:]
+    returns = daily_returns(forward_fill(close_matrix(conn, tickers, days), limit=5))[1:]
     weights = book.set_index("ticker")["weight"].reindex(tickers).to_numpy()
     return portfolio_var(weights, returns, pca_risk_model(returns), seed=int(day.strftime("%Y%m%d")))
 

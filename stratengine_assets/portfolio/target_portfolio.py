@@ -11,7 +11,8 @@ from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize
 from stratengine_assets.portfolio.rebalance import carry_forward, rebalances_for_window
 from stratengine_assets.portfolio.risk import pca_risk_model, usable_names
-from stratengine_assets.research.factor_math import daily_returns, to_matrix
+from stratengine_assets.price_history import close_matrix
+from stratengine_assets.research.factor_math import daily_returns
 from stratengine_assets.research.signals import signals
 from stratengine_assets.strategies import Strategy, strategy_book
 from stratengine_assets.trading_day_asset import trading_day_asset
@@ -81,12 +82,7 @@ def strategy_targets(
     candidates["date"] = pd.to_datetime(candidates["date"])
     days = trading_days(shift_trading_days(when[0], -(strategy.covariance_lookback + 1)), when[-1])
     tickers = pd.Index(sorted(candidates["ticker"].unique()))
-    conn.register("wanted", pd.DataFrame({"ticker": tickers.astype(object)}))
-    closes = conn.execute(
-        "SELECT date, ticker, close FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
-        [days[0], days[-1]],
-    ).df()
-    close = to_matrix(closes, "close", days, tickers)
+    close = close_matrix(conn, tickers, days)
     solved, failures = [], {}
     for date, group in candidates.groupby("date"):
         try:

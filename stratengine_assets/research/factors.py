@@ -16,6 +16,7 @@ from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
 from resources.warehouse import append_rows, transaction
 from stratengine_assets.calendar_sql import partition_dates
+from stratengine_assets.price_history import price_rows
 from stratengine_assets.research import custom_factors  # noqa: F401  (registers the user's factors)
 from stratengine_assets.research.factor_library import FACTORS, FactorInputs, max_lookback
 from stratengine_assets.research.factor_math import (
@@ -38,31 +39,20 @@ WARMUP_DAYS = 10
 def load_inputs(conn, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs]:
     """Point-in-time matrices for the universe's names over [first - lookback, last]."""
     days = trading_days(shift_trading_days(first, -(max_lookback() + WARMUP_DAYS)), last)
-    tickers = pd.Index(
-        sorted(
-            t
-            for (t,) in conn.execute(
-                "SELECT DISTINCT ticker FROM universe WHERE date BETWEEN ? AND ?", [first, last]
-            ).fetchall()
-        )
-    )
-    conn.register("wanted", pd.DataFrame({"ticker": tickers.astype(object)}))
-    bars = conn.execute(
-        "SELECT date, ticker, close, dollar_volume FROM prices JOIN wanted USING (ticker) WHERE date BETWEEN ? AND ?",
-        [days[0], last],
-    ).df()
+    universe_names = conn.execute("SELECT DISTINCT ticker FROM universe WHERE date BETWEEN ? AND ?", [first, last])
+    tickers = pd.Index(sorted(universe_names.df()["ticker"]))
+    bars = price_rows(conn, tickers, days[0], last, fields=("close", "dollar_volume"))
     facts = conn.execute(
-        "SELECT ticker, metric, period_end, known_at, value FROM fundamentals JOIN wanted USING (ticker) "
-        "WHERE known_at <= ?",
-        [last],
+        "SELECT ticker, metric, period_end, known_at, value FROM fundamentals "
+        "WHERE list_contains(?, ticker) AND known_at <= ?",
+        [list(tickers), last],
     ).df()
     benchmark = strategy_book().universe.benchmark
-    reference = conn.execute(
-        "SELECT date, ? AS ticker, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
-        [benchmark, benchmark, days[0], last],
-    ).df()
+    reference = price_rows(conn, [benchmark], days[0], last)
     close = forward_fill(to_matrix(bars, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
-    benchmark_close = forward_fill(to_matrix(reference, "close", days, pd.Index([benchmark])), limit=5)
+    benchmark_close = forward_fill(
+        to_matrix(reference, "close", days, pd.Index([benchmark])), limit=PRICE_GAP_FILL_DAYS
+    )
     fundamentals = {
         metric: as_of(group, days, tickers, FUNDAMENTAL_MAX_AGE_DAYS) for metric, group in facts.groupby("metric")
     }
