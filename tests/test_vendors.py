@@ -68,3 +68,12 @@ def test_real_fundamentals_parse_with_the_year_1215_row(real_data):
     odd = filings[filings["fiscal_year"] == 1215]
     assert len(odd) == 1 and odd.iloc[0]["period_end"] == pd.Timestamp("2015-12-31")
     assert filings["period_end"].notna().all()
+
+
+def test_per_ticker_file_names_share_one_rule():
+    from resources.vendors import ticker_from_yahoo_name
+    from resources.vendors.common import ticker_from_name
+
+    assert ticker_from_filename("brk-b.us.txt") == ticker_from_yahoo_name("BRK-B.csv") == "BRK.B"
+    assert ticker_from_name("APD.json", (".json",)) == "APD"
+    assert ticker_from_name("notes.md", (".csv",)) is None

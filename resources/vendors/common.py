@@ -26,6 +26,18 @@ def normalize_ticker(raw: str) -> str:
     return ticker
 
 
+def ticker_from_name(name: str, suffixes: tuple[str, ...]) -> str | None:
+    """The ticker a per-ticker file's name carries before one of the vendor's suffixes (brk-b.us.txt is BRK.B);
+    None when the name has no such suffix or no valid ticker."""
+    for suffix in suffixes:
+        if name.lower().endswith(suffix):
+            try:
+                return normalize_ticker(name[: -len(suffix)])
+            except ValueError:
+                return None
+    return None
+
+
 def normalize_tickers(raw: pd.Series) -> pd.Series:
     """Vectorized normalize_ticker; invalid tickers become missing values."""
     tickers = raw.astype("string").str.strip().str.upper().str.replace("-", ".", regex=False)

@@ -6,16 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from resources.vendors.common import PRICE_COLUMNS, VendorFileError, normalize_ticker, numbers, read_text_csv
+from resources.vendors.common import PRICE_COLUMNS, VendorFileError, numbers, read_text_csv, ticker_from_name
 
 
 def ticker_from_filename(name: str) -> str | None:
-    """Stooq names files <ticker>.us.txt; None when the name carries no valid ticker."""
-    stem = name.lower().removesuffix(".txt").removesuffix(".us")
-    try:
-        return normalize_ticker(stem)
-    except ValueError:
-        return None
+    """Stooq names files <ticker>.us.txt."""
+    return ticker_from_name(name, (".us.txt", ".txt"))
 
 
 def parse_stooq(path: Path) -> pd.DataFrame:

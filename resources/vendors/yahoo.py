@@ -7,19 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from resources.vendors.canonical import adjusted
-from resources.vendors.common import PRICE_COLUMNS, VendorFileError, normalize_ticker, numbers, read_text_csv
+from resources.vendors.common import PRICE_COLUMNS, VendorFileError, numbers, read_text_csv, ticker_from_name
 
 YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 
 
 def ticker_from_yahoo_name(name: str) -> str | None:
-    """Yahoo exports are named after the ticker (BRK-B.csv); None when the name carries no valid ticker."""
-    if not name.lower().endswith(".csv"):
-        return None
-    try:
-        return normalize_ticker(name[: -len(".csv")])
-    except ValueError:
-        return None
+    """Yahoo exports are named after the ticker (BRK-B.csv)."""
+    return ticker_from_name(name, (".csv",))
 
 
 def parse_yahoo(path: Path) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from resources.vendors import (
     VendorFileError,
     parse_annual_fundamentals,
     parse_securities,
-    ticker_from_yahoo_name,
 )
+from resources.vendors.common import ticker_from_name
 from resources.vendors.edgar import parse_companyfacts
 from resources.warehouse import replace_slice, transaction
 from resources.warehouse_models import FundamentalsModel
@@ -101,7 +101,7 @@ def _edgar_rows(path: Path, by_cik: dict[int, str], source: str) -> pd.DataFrame
     cik, facts = parse_companyfacts(path)
     ticker = by_cik.get(cik)
     if ticker is None and not path.stem.upper().startswith("CIK"):
-        ticker = ticker_from_yahoo_name(f"{path.stem}.csv")
+        ticker = ticker_from_name(path.name, (".json",))
     if ticker is None:
         raise VendorFileError(
             f"CIK {cik} is not in the security master; land the master first or name the file <TICKER>.json"
