@@ -83,6 +83,12 @@ def update() -> int:
     from stratengine_assets.update import run_update
 
     instance, resources, direct = _context()
+    if not direct["landing_zone"].files("prices"):
+        say(
+            f"no price files in the landing zone {direct['landing_zone'].describe()}: "
+            "add some with `stratengine land PATH` (or `stratengine synth`), then run update again"
+        )
+        return 1
     outcome = run_update(instance, resources, direct, say)
     if not outcome["ranges"]:
         say("every landed trading day is materialized and no file changed since")
@@ -115,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     fetching = commands.add_parser("fetch", help="download daily history from Stooq's CSV API into the landing zone")
     fetching.add_argument("tickers", nargs="+")
     args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (ValueError, FileNotFoundError) as exc:
+        say(f"stratengine {args.command}: {exc}")
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from stratengine_assets.demo import run_demo
 

@@ -47,3 +47,12 @@ def test_land_refuses_what_it_cannot_place(project, tmp_path, capsys):
     odd.write_text("a,b\n1,2\n")
     assert main(["land", str(odd)]) == 1
     assert "cannot tell which vendor wrote notes.csv; pass --vendor" in capsys.readouterr().out
+
+
+def test_errors_say_what_to_do_instead_of_a_traceback(project, tmp_path, capsys):
+    assert main(["update"]) == 1
+    assert "stratengine land PATH" in capsys.readouterr().out
+    assert main(["land", str(tmp_path / "nowhere")]) == 2
+    assert "no such file or folder" in capsys.readouterr().out
+    assert main(["portfolio", "--strategy", "lo_minvar", "--amount", "1000"]) == 2
+    assert "run `stratengine update` first" in capsys.readouterr().out
