@@ -55,13 +55,18 @@ def _seed_prices_and_universe(project) -> None:
             conn.execute("INSERT INTO universe BY NAME SELECT * FROM members")
 
 
-def test_fundamentals_unused_before_known_at(project, monkeypatch):
-    monkeypatch.setenv("STRATENGINE_FUNDAMENTALS_LAG_DAYS", "90")
+def _ingest_fundamentals(project, monkeypatch, lag_days: int) -> None:
+    """Land the annual file and materialize `fundamentals` for every ticker with the given reporting lag."""
+    monkeypatch.setenv("STRATENGINE_FUNDAMENTALS_LAG_DAYS", str(lag_days))
     _land_fundamentals(project)
     instance = DagsterInstance.ephemeral()
     add_tickers(instance, TICKERS)
-    tags = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "DDD"}
+    tags = {"dagster/asset_partition_range_start": TICKERS[0], "dagster/asset_partition_range_end": TICKERS[-1]}
     assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags).success
+
+
+def test_fundamentals_unused_before_known_at(project, monkeypatch):
+    _ingest_fundamentals(project, monkeypatch, lag_days=90)
     _seed_prices_and_universe(project)
 
     factors(range_context("2017-03-27", "2017-04-05", warehouse=project["warehouse"]))
@@ -77,12 +82,7 @@ def test_fundamentals_unused_before_known_at(project, monkeypatch):
 
 
 def test_lag_is_configurable(project, monkeypatch):
-    monkeypatch.setenv("STRATENGINE_FUNDAMENTALS_LAG_DAYS", "45")
-    _land_fundamentals(project)
-    instance = DagsterInstance.ephemeral()
-    add_tickers(instance, TICKERS)
-    tags = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "DDD"}
-    materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags)
+    _ingest_fundamentals(project, monkeypatch, lag_days=45)
     with project["warehouse"].get_connection() as conn:
         gaps = conn.execute("SELECT DISTINCT known_at - period_end FROM fundamentals").fetchall()
     assert gaps == [(45,)]

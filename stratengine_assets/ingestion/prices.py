@@ -128,19 +128,8 @@ def prices(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mate
     )
 
 
-PRICE_TABLE_COLUMNS = [
-    "date",
-    "ticker",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "close * volume",
-    "vendor",
-    "source_file",
-    "source_line",
-]
+# prices' columns in table order: the raw bar, its dollar volume, then provenance
+PRICE_TABLE_COLUMNS = [*RAW_COLUMNS[:7], "close * volume", *RAW_COLUMNS[7:]]
 
 
 def _examples(frame: pd.DataFrame, limit: int = 20) -> list[str]:
