@@ -179,6 +179,17 @@ class PortfolioRiskModel(_Table):
         return df["cvar"] >= df["var"] - 1e-12
 
 
+class FracDiffModel(_Table):
+    ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
+    date: Series[pd.Timestamp]
+    d: Series[float] = pa.Field(ge=0, le=1)
+    width: Series[int] = pa.Field(ge=1)
+    value: Series[float]
+
+    class Config:
+        unique = ["ticker", "date"]
+
+
 class BacktestReturnsModel(_Table):
     strategy_id: Series[str]
     date: Series[pd.Timestamp]
@@ -228,6 +239,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "signals": SignalsModel,
     "target_portfolio": TargetPortfolioModel,
     "portfolio_risk": PortfolioRiskModel,
+    "frac_diff": FracDiffModel,
     "backtest_returns": BacktestReturnsModel,
     "backtest_metrics": BacktestMetricsModel,
 }

@@ -46,6 +46,9 @@ TABLES: dict[str, str] = {
         price DOUBLE NOT NULL, shares DOUBLE NOT NULL, value DOUBLE NOT NULL, current_shares DOUBLE NOT NULL,
         trade_shares DOUBLE NOT NULL, cash_left DOUBLE NOT NULL, hold_until DATE NOT NULL, amount DOUBLE NOT NULL,
         mode VARCHAR NOT NULL""",
+    "frac_diff": """
+        ticker VARCHAR NOT NULL, date DATE NOT NULL, d DOUBLE NOT NULL, width INTEGER NOT NULL,
+        value DOUBLE NOT NULL""",
     "backtest_returns": """
         strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL,
         cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL""",
