@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, Limits, optimize, optimize_long_only
+from stratengine_assets.portfolio.optimizer import Book, InfeasiblePortfolio, Limits, optimize, optimize_long_only
 from stratengine_assets.portfolio.risk import shrunk_covariance
 
 
@@ -95,3 +97,93 @@ def test_factor_model_optimizer_matches_the_dense_one():
     alpha = np.random.default_rng(2).normal(0, 0.05, 80)
     limits = Limits(max_weight=0.05)
     assert np.allclose(optimize(alpha, model, limits, 1.0), optimize(alpha, dense, limits, 1.0), atol=1e-4)
+
+
+def _book_problem(n: int = 120, seed: int = 5):
+    """A factor-model problem whose alpha leans toward high beta and one sector, so constraints bind."""
+    from stratengine_assets.portfolio.risk import pca_risk_model
+
+    rng = np.random.default_rng(seed)
+    betas = rng.normal(1.0, 0.3, n)
+    sectors = rng.integers(0, 6, n)
+    alpha = 0.05 * (betas - 1.0) + 0.03 * (sectors == 0) + rng.normal(0, 0.02, n)
+    return alpha, pca_risk_model(_factor_returns(252, n, seed), factors=5), betas, sectors
+
+
+LONG_SHORT = Limits(long_only=False, net_exposure=0.0, gross_leverage=2.0, max_weight=0.05)
+
+
+def test_sector_band_keeps_each_sector_net_within_the_band():
+    alpha, model, _, sectors = _book_problem()
+    free = optimize(alpha * 5, model, LONG_SHORT, 1.0, Book(sectors=sectors))
+    banded = optimize(alpha * 5, model, replace(LONG_SHORT, sector_band=0.02), 1.0, Book(sectors=sectors))
+    nets = lambda w: np.array([w[sectors == s].sum() for s in np.unique(sectors)])  # noqa: E731
+    assert np.abs(nets(free)).max() > 0.1
+    assert np.abs(nets(banded)).max() <= 0.02 + 1e-3
+
+
+def test_long_only_sector_band_tracks_the_candidates_sector_mix():
+    alpha, model, _, sectors = _book_problem()
+    limits = Limits(max_weight=0.05, sector_band=0.03)
+    w = optimize(alpha * 5, model, limits, 1.0, Book(sectors=sectors))
+    for s in np.unique(sectors):
+        assert abs(w[sectors == s].sum() - (sectors == s).mean()) <= 0.03 + 1e-3
+
+
+def test_beta_neutral_band_holds_and_binds():
+    alpha, model, betas, _ = _book_problem()
+    free = optimize(alpha * 5, model, LONG_SHORT, 1.0, Book(betas=betas))
+    neutral = optimize(alpha * 5, model, replace(LONG_SHORT, beta_band=0.01), 1.0, Book(betas=betas))
+    assert abs(betas @ free) > 0.1
+    assert abs(betas @ neutral) <= 0.01 + 1e-3
+
+
+def test_max_turnover_limits_the_trade_from_the_previous_book():
+    alpha, model, _, _ = _book_problem()
+    previous = optimize(-alpha * 5, model, LONG_SHORT, 1.0)
+    free = optimize(alpha * 5, model, LONG_SHORT, 1.0, Book(previous=previous))
+    capped = optimize(alpha * 5, model, replace(LONG_SHORT, max_turnover=0.5), 1.0, Book(previous=previous))
+    assert np.abs(free - previous).sum() > 1.0
+    assert np.abs(capped - previous).sum() <= 0.5 + 2e-3
+
+
+def test_turnover_cost_trades_less_as_it_rises():
+    alpha, model, _, _ = _book_problem()
+    previous = optimize(-alpha * 5, model, LONG_SHORT, 1.0)
+    traded = [
+        np.abs(optimize(alpha * 5, model, LONG_SHORT, 1.0, Book(previous=previous, turnover_cost=c)) - previous).sum()
+        for c in (0.0, 0.05, 0.5)
+    ]
+    assert traded[0] > traded[1] > traded[2]
+
+
+def test_minimum_names_spreads_the_book():
+    alpha, model, _, _ = _book_problem()
+    concentrated = optimize(alpha * 20, model, Limits(max_weight=0.2), 1.0)
+    spread = optimize(alpha * 20, model, Limits(max_weight=0.2, min_names=40), 1.0)
+    assert (concentrated != 0).sum() < 40 <= (spread != 0).sum()
+    assert spread.sum() == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(InfeasiblePortfolio, match="minimum names 200 but only 120 candidates"):
+        optimize(alpha, model, Limits(max_weight=0.2, min_names=200), 1.0)
+
+
+def test_long_only_beta_neutral_names_the_conflict():
+    alpha, model, betas, _ = _book_problem()
+    with pytest.raises(InfeasiblePortfolio, match=r"beta-neutral band 0.05 with long-only .* lowest reachable beta"):
+        optimize(alpha, model, Limits(max_weight=0.05, beta_band=0.05), 1.0, Book(betas=np.abs(betas) + 0.2))
+
+
+def test_forced_turnover_beyond_the_limit_names_the_conflict():
+    alpha, model, _, _ = _book_problem()
+    book = Book(previous=np.zeros(len(alpha)), forced_turnover=0.6)
+    with pytest.raises(InfeasiblePortfolio, match=r"max turnover 0\.5 is below the 0\.6 forced"):
+        optimize(alpha, model, replace(LONG_SHORT, max_turnover=0.5), 1.0, book)
+
+
+def test_solver_infeasibility_is_diagnosed_by_constraint_name():
+    alpha, model, _, sectors = _book_problem()
+    previous = np.where(sectors == 0, 0.05, 0.0)
+    previous[sectors == 1] = -0.05
+    limits = replace(LONG_SHORT, sector_band=0.01, max_turnover=0.2)
+    with pytest.raises(InfeasiblePortfolio, match=r"infeasible: sector band / max turnover conflict\(s\)"):
+        optimize(alpha, model, limits, 1.0, Book(sectors=sectors, previous=previous))
