@@ -11,7 +11,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from filelock import FileLock
 
-from resources.warehouse_schema import TABLES, create_statements
+from resources.warehouse_schema import TABLES, added_column_statements, create_statements
 
 LOCK_TIMEOUT_SECONDS = 600
 
@@ -27,7 +27,15 @@ class WarehouseResource(DuckDBResource):
         with FileLock(f"{path}.lock", timeout=lock_timeout), super().get_connection() as conn:
             for statement in create_statements():
                 conn.execute(statement)
+            _add_new_columns(conn)
             yield conn
+
+
+def _add_new_columns(conn: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse file written by an older release up to the declared columns."""
+    existing = conn.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
+    for statement in added_column_statements(set(existing)):
+        conn.execute(statement)
 
 
 @contextmanager

@@ -194,12 +194,18 @@ class BacktestReturnsModel(_Table):
     strategy_id: Series[str]
     date: Series[pd.Timestamp]
     gross_return: Series[float] = pa.Field(gt=-1)
+    commission: Series[float] = pa.Field(ge=0)
+    slippage: Series[float] = pa.Field(ge=0)
     cost: Series[float] = pa.Field(ge=0)
     net_return: Series[float] = pa.Field(gt=-1)
     turnover: Series[float] = pa.Field(ge=0)
 
     class Config:
         unique = ["strategy_id", "date"]
+
+    @pa.dataframe_check
+    def cost_is_commission_plus_slippage(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["commission"] + df["slippage"] - df["cost"]).abs() < 1e-12
 
 
 class BacktestMetricsModel(_Table):

@@ -51,15 +51,33 @@ TABLES: dict[str, str] = {
         value DOUBLE NOT NULL""",
     "backtest_returns": """
         strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL,
-        cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL""",
+        cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL,
+        commission DOUBLE NOT NULL, slippage DOUBLE NOT NULL""",
     "backtest_metrics": """
         strategy_id VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL, start_date DATE NOT NULL,
         end_date DATE NOT NULL, frequency VARCHAR NOT NULL, total_return DOUBLE, cagr DOUBLE,
         annual_volatility DOUBLE, sharpe DOUBLE, sortino DOUBLE, max_drawdown DOUBLE, calmar DOUBLE,
         hit_rate DOUBLE, profitable_trades BIGINT, losing_trades BIGINT, avg_turnover DOUBLE,
-        benchmark VARCHAR, alpha DOUBLE, beta DOUBLE, information_ratio DOUBLE, hyperparameters JSON""",
+        benchmark VARCHAR, alpha DOUBLE, beta DOUBLE, information_ratio DOUBLE, hyperparameters JSON,
+        total_commission DOUBLE, total_slippage DOUBLE""",
 }
 
 
 def create_statements() -> list[str]:
     return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
+
+
+def columns(table: str) -> dict[str, str]:
+    """Column name -> type (without NOT NULL) as the DDL declares them."""
+    declared = [part.split() for part in TABLES[table].split(",")]
+    return {words[0]: words[1] for words in declared}
+
+
+def added_column_statements(existing: set[tuple[str, str]]) -> list[str]:
+    """ALTER statements adding columns the DDL declares but an older warehouse file lacks (added as nullable)."""
+    return [
+        f"ALTER TABLE {table} ADD COLUMN {name} {kind}"
+        for table in TABLES
+        for name, kind in columns(table).items()
+        if (table, name) not in existing
+    ]

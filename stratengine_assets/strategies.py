@@ -11,8 +11,18 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_CONFIG = Path(__file__).with_name("strategies.toml")
-REBALANCE_RULES = ("month_end", "week_end", "daily")
+REBALANCES_PER_YEAR = {"month_end": 12, "week_end": 52, "daily": 252}
+REBALANCE_RULES = tuple(REBALANCES_PER_YEAR)
 CONSTRUCTIONS = ("mean_variance", "min_variance", "top_n_equal_weight")
+NON_NEGATIVE = (
+    "commission_bps",
+    "slippage_bps",
+    "cost_aversion",
+    "sector_band",
+    "beta_band",
+    "max_turnover",
+    "min_names",
+)
 _STRATEGY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -37,8 +47,14 @@ class Strategy:
     information_coefficient: float = 0.05
     covariance_lookback: int = 252
     risk_factors: int = 10
-    cost_bps: float = 10.0
+    commission_bps: float = 5.0
+    slippage_bps: float = 5.0
+    cost_aversion: float = 1.0
     sector_neutral: bool = False
+    sector_band: float | None = None
+    beta_band: float | None = None
+    max_turnover: float | None = None
+    min_names: int = 0
     construction: str = "mean_variance"
     long_only: bool = True
     net_exposure: float = 1.0
@@ -50,7 +66,28 @@ class Strategy:
     def limits(self):
         from stratengine_assets.portfolio.optimizer import Limits
 
-        return Limits(self.long_only, self.net_exposure, self.gross_leverage, self.max_weight)
+        return Limits(
+            self.long_only,
+            self.net_exposure,
+            self.gross_leverage,
+            self.max_weight,
+            sector_band=self.sector_band,
+            beta_band=self.beta_band,
+            max_turnover=self.max_turnover,
+            min_names=self.min_names,
+        )
+
+    def costs(self):
+        from stratengine_assets.backtest.engine import Costs
+
+        return Costs(self.commission_bps, self.slippage_bps)
+
+    def turnover_cost(self) -> float:
+        """The optimizer's price of one unit of turnover, in the annual units of alpha: the one-way cost paid once
+        per rebalance, times rebalances a year, times cost_aversion."""
+        return (
+            self.cost_aversion * (self.commission_bps + self.slippage_bps) / 1e4 * REBALANCES_PER_YEAR[self.rebalance]
+        )
 
     def hyperparameters(self) -> dict[str, Any]:
         params = asdict(self)
@@ -77,6 +114,9 @@ def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
         raise ValueError(f"{strategy_id}: rebalance must be one of {REBALANCE_RULES}")
     if strategy.construction not in CONSTRUCTIONS:
         raise ValueError(f"{strategy_id}: construction must be one of {CONSTRUCTIONS}")
+    negative = [k for k in NON_NEGATIVE if getattr(strategy, k) is not None and getattr(strategy, k) < 0]
+    if negative:
+        raise ValueError(f"{strategy_id}: {', '.join(negative)} must not be negative")
     if not strategy.factor_weights:
         raise ValueError(f"{strategy_id}: factor_weights is empty")
     return strategy

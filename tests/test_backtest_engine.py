@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 
 from partitions.trading_calendar import trading_days
-from stratengine_assets.backtest.engine import simulate
+from stratengine_assets.backtest.engine import Costs, simulate
+
+FREE = Costs(0.0, 0.0)
 
 
 def _returns(values: dict[str, list[float]]) -> pd.DataFrame:
@@ -14,7 +16,7 @@ def _returns(values: dict[str, list[float]]) -> pd.DataFrame:
 def test_targets_trade_at_the_next_close_and_earn_from_the_day_after():
     returns = _returns({"A": [0.5, 0.5, 0.10, -0.05], "B": [0.5, 0.5, 0.0, 0.0]})
     day0 = returns.index[0]
-    sim = simulate({day0: pd.Series({"A": 1.0})}, returns, cost_bps=0.0)
+    sim = simulate({day0: pd.Series({"A": 1.0})}, returns, FREE)
     daily = sim.daily.set_index("date")["gross_return"]
     assert list(daily.index) == list(returns.index[1:])  # trading starts the session after the signal
     assert daily.iloc[0] == 0.0  # the trade day's own move is not earned
@@ -27,10 +29,13 @@ def test_costs_and_turnover_follow_drifted_weights():
     returns = _returns({"A": [0.0, 0.0, 0.10, 0.0, 0.0], "B": [0.0, 0.0, 0.0, 0.0, 0.0]})
     d = returns.index
     targets = {d[0]: pd.Series({"A": 0.5, "B": 0.5}), d[2]: pd.Series({"A": 0.5, "B": 0.5})}
-    sim = simulate(targets, returns, cost_bps=10.0)
+    sim = simulate(targets, returns, Costs(commission_bps=4.0, slippage_bps=6.0))
     daily = sim.daily.set_index("date")
     assert daily.loc[d[1], "turnover"] == pytest.approx(1.0)
     assert daily.loc[d[1], "cost"] == pytest.approx(0.001)
+    assert daily.loc[d[1], "commission"] == pytest.approx(0.0004)
+    assert daily.loc[d[1], "slippage"] == pytest.approx(0.0006)
+    assert np.allclose(daily["commission"] + daily["slippage"], daily["cost"])
     drifted_a = 0.55 / 1.05
     assert daily.loc[d[3], "turnover"] == pytest.approx(2 * (drifted_a - 0.5))
     assert daily.loc[d[2], "gross_return"] == pytest.approx(0.05)
@@ -41,13 +46,13 @@ def test_costs_and_turnover_follow_drifted_weights():
 
 def test_no_targets_no_rows():
     returns = _returns({"A": [0.01, 0.02]})
-    assert simulate({}, returns, cost_bps=5.0).daily.empty
+    assert simulate({}, returns, Costs()).daily.empty
 
 
 def test_a_dollar_neutral_book_earns_the_spread():
     returns = _returns({"A": [0.0, 0.0, 0.02, 0.01], "B": [0.0, 0.0, -0.03, 0.0]})
     d = returns.index
-    sim = simulate({d[0]: pd.Series({"A": 0.5, "B": -0.5})}, returns, cost_bps=0.0)
+    sim = simulate({d[0]: pd.Series({"A": 0.5, "B": -0.5})}, returns, FREE)
     daily = sim.daily.set_index("date")["gross_return"]
     assert daily.loc[d[2]] == pytest.approx(0.5 * 0.02 + 0.5 * 0.03)
     value = 1 + 0.5 * 0.02 + 0.5 * 0.03

@@ -58,6 +58,8 @@ def metrics_row(strategy: Strategy, sim: Simulation, benchmark: pd.Series) -> di
         "beta": beta,
         "information_ratio": metrics.information_ratio(r[known], aligned[known]) if known.sum() > 2 else np.nan,
         "hyperparameters": json.dumps(strategy.hyperparameters(), sort_keys=True),
+        "total_commission": float(sim.daily["commission"].sum()),
+        "total_slippage": float(sim.daily["slippage"].sum()),
     }
 
 
@@ -74,7 +76,7 @@ def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
     rebalances["rebalance_date"] = pd.to_datetime(rebalances["rebalance_date"])
     targets = {d: g.set_index("ticker")["weight"] for d, g in rebalances.groupby("rebalance_date")}
     returns = _returns(conn, rebalances["ticker"].unique().tolist(), min(targets), last)
-    sim = simulate(targets, returns, strategy.cost_bps)
+    sim = simulate(targets, returns, strategy.costs())
     if sim.daily.empty:
         return None
     benchmark = strategy_book().universe.benchmark
