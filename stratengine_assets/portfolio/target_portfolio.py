@@ -4,25 +4,15 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from partitions.trading_calendar import shift_trading_days, trading_days
+from partitions.trading_calendar import trading_days
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.portfolio.optimizer import InfeasiblePortfolio, optimize
+from stratengine_assets.portfolio.construction import optimized_rebalances
 from stratengine_assets.portfolio.rebalance import carry_forward, rebalances_for_window
-from stratengine_assets.portfolio.risk import pca_risk_model, usable_names
-from stratengine_assets.price_history import close_matrix
-from stratengine_assets.research.factor_math import daily_returns
 from stratengine_assets.research.signals import signals
 from stratengine_assets.strategies import Strategy, strategy_book
 from stratengine_assets.trading_day_asset import trading_day_asset
-
-CANDIDATES_SQL = """
-SELECT signal_timestamp AS date, symbol AS ticker, signal FROM signals
-WHERE strategy_id = $strategy AND list_contains($days, signal_timestamp)
-QUALIFY row_number() OVER (PARTITION BY signal_timestamp ORDER BY signal DESC, symbol) <= $best
-     OR row_number() OVER (PARTITION BY signal_timestamp ORDER BY signal ASC, symbol) <= $worst
-"""
 
 RANKED_SQL = """
 SELECT date, ticker, raw_value FROM factors
@@ -41,29 +31,6 @@ def ranked_equal_weight(conn, strategy: Strategy, when: pd.DatetimeIndex) -> pd.
     return ranked[["ticker", "weight", "rebalance_date"]]
 
 
-def _solve(
-    strategy: Strategy,
-    candidates: pd.DataFrame,
-    close: np.ndarray,
-    days: pd.DatetimeIndex,
-    tickers: pd.Index,
-    when: pd.Timestamp,
-) -> pd.DataFrame:
-    """Optimize one rebalance: alpha from signals, risk from a PCA factor model of the candidates' trailing returns."""
-    end = days.get_loc(when) + 1
-    cols = tickers.get_indexer(candidates["ticker"])
-    returns = daily_returns(close[max(0, end - strategy.covariance_lookback - 1) : end, cols])[1:]
-    keep = usable_names(returns)
-    returns, picked = returns[:, keep], candidates[keep]
-    model = pca_risk_model(returns, strategy.risk_factors)
-    alpha = strategy.information_coefficient * model.volatility() * picked["signal"].to_numpy()
-    if strategy.construction == "min_variance":
-        alpha = np.zeros(len(picked))
-    weights = optimize(alpha, model, strategy.limits(), strategy.risk_aversion)
-    held = weights != 0
-    return pd.DataFrame({"ticker": picked["ticker"].to_numpy()[held], "weight": weights[held], "rebalance_date": when})
-
-
 def strategy_targets(
     conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -72,23 +39,7 @@ def strategy_targets(
     if strategy.construction == "top_n_equal_weight":
         ranked = ranked_equal_weight(conn, strategy, when)
         return (_carry(ranked, strategy.strategy_id, trading_days(first, last)) if len(ranked) else ranked), {}
-    best = strategy.candidates if strategy.long_only else strategy.candidates // 2
-    worst = 0 if strategy.long_only else strategy.candidates // 2
-    candidates = conn.execute(
-        CANDIDATES_SQL, {"strategy": strategy.strategy_id, "days": list(when.date), "best": best, "worst": worst}
-    ).df()
-    if candidates.empty:
-        return pd.DataFrame(), {}
-    candidates["date"] = pd.to_datetime(candidates["date"])
-    days = trading_days(shift_trading_days(when[0], -(strategy.covariance_lookback + 1)), when[-1])
-    tickers = pd.Index(sorted(candidates["ticker"].unique()))
-    close = close_matrix(conn, tickers, days)
-    solved, failures = [], {}
-    for date, group in candidates.groupby("date"):
-        try:
-            solved.append(_solve(strategy, group, close, days, tickers, date))
-        except InfeasiblePortfolio as exc:
-            failures[str(date.date())] = str(exc)
+    solved, failures = optimized_rebalances(conn, strategy, when)
     if not solved:
         return pd.DataFrame(), failures
     return _carry(pd.concat(solved), strategy.strategy_id, trading_days(first, last)), failures
