@@ -179,6 +179,30 @@ class PortfolioRiskModel(_Table):
         return df["cvar"] >= df["var"] - 1e-12
 
 
+class FactorEvaluationDailyModel(_Table):
+    date: Series[pd.Timestamp]
+    factor: Series[str]
+    horizon: Series[int] = pa.Field(isin=[1, 5, 21])
+    pearson_ic: Series[float] = pa.Field(ge=-1 - 1e-9, le=1 + 1e-9, nullable=True)
+    spearman_ic: Series[float] = pa.Field(ge=-1 - 1e-9, le=1 + 1e-9, nullable=True)
+    rank_autocorrelation: Series[float] = pa.Field(ge=-1 - 1e-9, le=1 + 1e-9, nullable=True)
+    top_turnover: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    bottom_turnover: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+    class Config:
+        unique = ["date", "factor", "horizon"]
+
+
+class FactorEvaluationModel(_Table):
+    factor: Series[str]
+    horizon: Series[int] = pa.Field(isin=[1, 5, 21])
+    days: Series[int] = pa.Field(ge=0)
+    mean_spearman_ic: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+
+    class Config:
+        unique = ["factor", "horizon"]
+
+
 class FracDiffModel(_Table):
     ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
     date: Series[pd.Timestamp]
@@ -245,6 +269,8 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "signals": SignalsModel,
     "target_portfolio": TargetPortfolioModel,
     "portfolio_risk": PortfolioRiskModel,
+    "factor_evaluation_daily": FactorEvaluationDailyModel,
+    "factor_evaluation": FactorEvaluationModel,
     "frac_diff": FracDiffModel,
     "backtest_returns": BacktestReturnsModel,
     "backtest_metrics": BacktestMetricsModel,

@@ -46,6 +46,17 @@ TABLES: dict[str, str] = {
         price DOUBLE NOT NULL, shares DOUBLE NOT NULL, value DOUBLE NOT NULL, current_shares DOUBLE NOT NULL,
         trade_shares DOUBLE NOT NULL, cash_left DOUBLE NOT NULL, hold_until DATE NOT NULL, amount DOUBLE NOT NULL,
         mode VARCHAR NOT NULL""",
+    "factor_evaluation_daily": """
+        date DATE NOT NULL, factor VARCHAR NOT NULL, horizon INTEGER NOT NULL, pearson_ic DOUBLE,
+        spearman_ic DOUBLE, q1_return DOUBLE, q2_return DOUBLE, q3_return DOUBLE, q4_return DOUBLE,
+        q5_return DOUBLE, top_minus_bottom DOUBLE, rank_autocorrelation DOUBLE, top_turnover DOUBLE,
+        bottom_turnover DOUBLE""",
+    "factor_evaluation": """
+        factor VARCHAR NOT NULL, horizon INTEGER NOT NULL, days BIGINT NOT NULL, start_date DATE, end_date DATE,
+        mean_pearson_ic DOUBLE, mean_spearman_ic DOUBLE, spearman_ic_std DOUBLE, ic_ir DOUBLE,
+        q1_return DOUBLE, q2_return DOUBLE, q3_return DOUBLE, q4_return DOUBLE, q5_return DOUBLE,
+        top_minus_bottom DOUBLE, rank_autocorrelation DOUBLE, top_turnover DOUBLE, bottom_turnover DOUBLE,
+        computed_at TIMESTAMP NOT NULL""",
     "frac_diff": """
         ticker VARCHAR NOT NULL, date DATE NOT NULL, d DOUBLE NOT NULL, width INTEGER NOT NULL,
         value DOUBLE NOT NULL""",

@@ -1,4 +1,5 @@
-"""Re-run the backtest after every successful daily update, so the metrics include the new day."""
+"""After every successful daily update: re-run the backtest, so the metrics include the new day, and the
+per-ticker fractional differences, so they reach it too."""
 
 from dagster import (
     AssetSelection,
@@ -10,9 +11,15 @@ from dagster import (
     run_status_sensor,
 )
 
+from partitions import tickers_partitions
 from sensors.schedules import daily_update_job
 
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
 backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets("backtest"))
+frac_diff_job = define_asset_job(
+    "frac_diff_job", selection=AssetSelection.assets("frac_diff"), partitions_def=tickers_partitions
+)
 
 
 @run_status_sensor(
@@ -25,3 +32,21 @@ backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets(
 def backtest_after_daily_update(context: RunStatusSensorContext) -> RunRequest:
     """One backtest run per successful daily_update_job run."""
     return RunRequest(run_key=f"backtest-after-{context.dagster_run.run_id}")
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[daily_update_job],
+    request_job=frac_diff_job,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def frac_diff_after_daily_update(context: RunStatusSensorContext) -> RunRequest | None:
+    """One run over every ticker partition per successful daily_update_job run."""
+    tickers = sorted(context.instance.get_dynamic_partitions(tickers_partitions.name))
+    if not tickers:
+        return None
+    return RunRequest(
+        run_key=f"frac-diff-after-{context.dagster_run.run_id}",
+        tags={RANGE_START: tickers[0], RANGE_END: tickers[-1]},
+    )

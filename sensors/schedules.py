@@ -6,7 +6,16 @@ from dagster import AssetSelection, RunRequest, ScheduleEvaluationContext, defin
 
 from partitions import trading_day_partitions
 
-DAILY_ASSETS = ["raw_prices", "prices", "universe", "factors", "signals", "target_portfolio", "portfolio_risk"]
+DAILY_ASSETS = [
+    "raw_prices",
+    "prices",
+    "universe",
+    "factors",
+    "signals",
+    "factor_evaluation",
+    "target_portfolio",
+    "portfolio_risk",
+]
 
 daily_update_job = define_asset_job(
     "daily_update_job",

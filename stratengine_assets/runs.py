@@ -8,6 +8,7 @@ from dagster import AssetsDefinition, DagsterInstance, materialize
 from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS, DAILY_ASSETS
 from stratengine_assets.backtest.backtest import backtest
 from stratengine_assets.ingestion.reference import fundamentals, securities
+from stratengine_assets.research.fractional_diff import frac_diff
 
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -52,6 +53,8 @@ def materialize_days(
         ticker_range = {RANGE_START: reference_tickers[0], RANGE_END: reference_tickers[-1]}
         steps += [("securities", [securities], {}), ("fundamentals", [fundamentals], ticker_range)]
     steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
+    if reference_tickers:
+        steps.append(("frac_diff", [frac_diff], ticker_range))
     steps.append(("backtest", [backtest], {}))
     return {
         name: run_step(f"[{n}/{len(steps)}] {name}", assets, instance, resources, tags, say)

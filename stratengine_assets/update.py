@@ -60,6 +60,7 @@ def run_update(instance: DagsterInstance, resources: dict, direct: dict, say: Sa
     from stratengine_assets.assets import DAILY_ASSETS
     from stratengine_assets.backtest.backtest import backtest
     from stratengine_assets.ingestion.reference import fundamentals, securities
+    from stratengine_assets.research.fractional_diff import frac_diff
 
     zone = direct["landing_zone"]
     with direct["warehouse"].get_connection() as conn:
@@ -78,6 +79,9 @@ def run_update(instance: DagsterInstance, resources: dict, direct: dict, say: Sa
         for asset in DAILY_ASSETS:
             name = f"{asset.key.to_user_string()} {first}..{last}"
             timings[name] = run_step(name, [asset], instance, resources, tags, say)
+    if ranges and tickers:
+        tags = {RANGE_START: tickers[0], RANGE_END: tickers[-1]}
+        timings["frac_diff"] = run_step("frac_diff", [frac_diff], instance, resources, tags, say)
     if ranges:
         timings["backtest"] = run_step("backtest", [backtest], instance, resources, {}, say)
     return {"ranges": ranges, "failed": failed, "timings": timings, "summary": summarize(direct, ranges)}

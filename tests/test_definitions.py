@@ -33,6 +33,8 @@ def test_every_asset_is_in_the_graph():
         "prices",
         "securities",
         "fundamentals",
+        "factor_evaluation",
+        "frac_diff",
         "universe",
         "factors",
         "signals",

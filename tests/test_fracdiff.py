@@ -1,0 +1,212 @@
+"""Fractional differentiation against direct computations, and the frac_diff asset on a real warehouse."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from dagster import DagsterInstance, materialize
+
+from partitions.definitions import add_tickers
+from resources.warehouse import append_rows
+from resources.warehouse_models import FracDiffModel
+from stratengine_assets.research.fracdiff import D_CANDIDATES, fracdiff, fracdiff_weights, minimum_d
+from stratengine_assets.research.fractional_diff import configured_d, frac_diff
+from tests.helpers import count, random_walk
+
+TICKERS = ["AAA", "BBB", "CCC"]
+RANGE = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "CCC"}
+
+
+def recurrence_weights(d: float, threshold: float) -> list[float]:
+    weights, k = [1.0], 1
+    while True:
+        nxt = -weights[-1] * (d - k + 1) / k
+        if abs(nxt) < threshold:
+            return weights
+        weights.append(nxt)
+        k += 1
+
+
+def reference_fracdiff(x: np.ndarray, d: float, threshold: float) -> np.ndarray:
+    w = np.array(recurrence_weights(d, threshold))
+    out = np.full(len(x), np.nan)
+    for t in range(len(w) - 1, len(x)):
+        out[t] = np.dot(w, x[t - len(w) + 1 : t + 1][::-1])
+    return out
+
+
+def adf_pvalue(values: np.ndarray) -> float:
+    from statsmodels.tsa.stattools import adfuller
+
+    values = values[np.isfinite(values)]
+    return adfuller(values, maxlag=1, regression="c", autolag=None, result_object=True).pvalue
+
+
+def log_walk(n: int, seed: int) -> np.ndarray:
+    return np.cumsum(np.random.default_rng(seed).normal(0.0003, 0.015, n)) + np.log(50.0)
+
+
+@pytest.mark.parametrize(("d", "threshold"), [(0.4, 1e-3), (0.75, 1e-4), (0.05, 1e-5)])
+def test_weights_follow_the_recurrence_and_stop_below_the_threshold(d, threshold):
+    w = fracdiff_weights(d, threshold)
+    assert w[0] == 1.0
+    assert np.allclose(w[1:], -w[:-1] * (d - np.arange(1, len(w)) + 1) / np.arange(1, len(w)), rtol=1e-13, atol=0)
+    assert np.all(np.abs(w) >= threshold)
+    assert abs(-w[-1] * (d - len(w) + 1) / len(w)) < threshold
+    assert np.allclose(w, recurrence_weights(d, threshold), rtol=1e-12, atol=0)
+
+
+def test_weights_known_values_integer_d_and_width_cap():
+    assert np.allclose(fracdiff_weights(0.5, 0.05), [1.0, -0.5, -0.125, -0.0625])
+    assert fracdiff_weights(0.0).tolist() == [1.0]
+    assert fracdiff_weights(1.0).tolist() == [1.0, -1.0]
+    assert len(fracdiff_weights(0.4, 1e-12, max_width=50)) == 50
+
+
+def test_d_zero_is_the_series_and_d_one_the_first_difference():
+    x = log_walk(300, seed=1)
+    assert np.array_equal(fracdiff(x, 0.0), x)
+    first = fracdiff(x, 1.0)
+    assert np.isnan(first[0])
+    assert np.allclose(first[1:], np.diff(x), rtol=0, atol=1e-12)
+
+
+def test_matrix_equals_column_by_column():
+    matrix = np.column_stack([log_walk(800, seed=s) for s in range(4)])
+    matrix[:100, 2] = np.nan
+    together = fracdiff(matrix, 0.35, 1e-4)
+    for j in range(matrix.shape[1]):
+        assert np.allclose(together[:, j], fracdiff(matrix[:, j], 0.35, 1e-4), rtol=0, atol=1e-12, equal_nan=True)
+
+
+def test_nan_blanks_the_warmup_and_every_window_holding_it():
+    x = log_walk(600, seed=2)
+    x[400] = np.nan
+    width = len(fracdiff_weights(0.5, 1e-4))
+    out = fracdiff(x, 0.5, 1e-4)
+    blank = np.zeros(len(x), dtype=bool)
+    blank[: width - 1] = True
+    blank[400 : 400 + width] = True
+    assert np.array_equal(np.isnan(out), blank)
+    assert np.isnan(fracdiff(x[: width - 1], 0.5, 1e-4)).all()
+
+
+@pytest.mark.parametrize("d", [0.15, 0.45, 0.8])
+def test_agrees_with_a_direct_dot_product_per_point(d):
+    x = np.random.default_rng(3).normal(size=1500).cumsum()
+    assert np.allclose(fracdiff(x, d, 1e-4), reference_fracdiff(x, d, 1e-4), rtol=0, atol=1e-12, equal_nan=True)
+
+
+def test_minimum_d_is_the_first_candidate_passing_adf():
+    pytest.importorskip("statsmodels")
+    x = log_walk(2000, seed=0)
+    d = minimum_d(x)
+    assert d is not None and d > 0
+    assert adf_pvalue(fracdiff(x, d)) < 0.05
+    previous = D_CANDIDATES[list(D_CANDIDATES).index(d) - 1]
+    assert adf_pvalue(fracdiff(x, previous)) >= 0.05
+    assert minimum_d(x[:100]) is None
+
+
+def test_configured_d_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("STRATENGINE_FRACDIFF_D", raising=False)
+    assert configured_d() is None
+    monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "0.4")
+    assert configured_d() == 0.4
+    monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "1.5")
+    with pytest.raises(ValueError, match="STRATENGINE_FRACDIFF_D"):
+        configured_d()
+
+
+def write_prices(warehouse) -> dict[str, pd.Series]:
+    """AAA and BBB with about three years of closes, CCC with sixty days; returns the closes."""
+    closes = {
+        "AAA": random_walk("2015-01-02", "2017-12-29", seed=11),
+        "BBB": random_walk("2015-06-01", "2017-12-29", seed=12),
+        "CCC": random_walk("2017-10-02", "2017-12-29", seed=13),
+    }
+    frames = [
+        pd.DataFrame(
+            {
+                "date": c.index,
+                "ticker": ticker,
+                "open": c.to_numpy(),
+                "high": c.to_numpy() * 1.01,
+                "low": c.to_numpy() * 0.99,
+                "close": c.to_numpy(),
+                "volume": 1e6,
+                "dollar_volume": c.to_numpy() * 1e6,
+                "vendor": "stooq",
+                "source_file": f"prices/stooq/{ticker.lower()}.us.txt",
+                "source_line": np.arange(2, len(c) + 2),
+            }
+        )
+        for ticker, c in closes.items()
+    ]
+    with warehouse.get_connection() as conn:
+        append_rows(conn, "prices", pd.concat(frames))
+    return closes
+
+
+def stored(warehouse) -> pd.DataFrame:
+    with warehouse.get_connection() as conn:
+        return conn.execute("SELECT * FROM frac_diff ORDER BY ticker, date").df()
+
+
+@pytest.mark.parametrize("setting", ["auto", "0.4"])
+def test_asset_writes_the_directly_computed_series(project, monkeypatch, setting):
+    if setting == "auto":
+        pytest.importorskip("statsmodels")
+    monkeypatch.setenv("STRATENGINE_FRACDIFF_D", setting)
+    closes = write_prices(project["warehouse"])
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, TICKERS)
+    result = materialize([frac_diff], instance=instance, resources=project, tags=RANGE)
+    assert result.success
+    rows = stored(project["warehouse"])
+    FracDiffModel.validate(rows, lazy=True)
+    assert set(rows["ticker"]) == {"AAA", "BBB"}
+    for ticker in ("AAA", "BBB"):
+        log_close = np.log(closes[ticker].to_numpy())
+        d = minimum_d(log_close) if setting == "auto" else 0.4
+        expected = fracdiff(log_close, d)
+        keep = np.isfinite(expected)
+        got = rows[rows["ticker"] == ticker]
+        assert got["d"].unique().tolist() == [d]
+        assert got["width"].unique().tolist() == [len(fracdiff_weights(d))]
+        assert list(got["date"]) == list(closes[ticker].index[keep])
+        assert np.allclose(got["value"], expected[keep], rtol=0, atol=1e-12)
+    metadata = result.asset_materializations_for_node("frac_diff")[0].metadata
+    assert metadata["rows"].value == len(rows)
+    assert list(metadata["skipped"].value) == ["CCC"]
+    assert 0 < metadata["AAA/memory_corr"].value <= 1
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+
+
+def test_rerun_replaces_rather_than_duplicates(project, monkeypatch):
+    monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "0.4")
+    warehouse = project["warehouse"]
+    write_prices(warehouse)
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, TICKERS)
+    assert materialize([frac_diff], instance=instance, resources=project, tags=RANGE).success
+    first = stored(warehouse)
+    stale = pd.DataFrame(
+        {"ticker": ["AAA", "CCC"], "date": pd.Timestamp("2001-01-02"), "d": 0.4, "width": 1, "value": 0.0}
+    )
+    with warehouse.get_connection() as conn:
+        append_rows(conn, "frac_diff", stale)
+    assert materialize([frac_diff], instance=instance, resources=project, partition_key="AAA").success
+    assert len(stored(warehouse)) == len(first) + 1
+    assert materialize([frac_diff], instance=instance, resources=project, tags=RANGE).success
+    pd.testing.assert_frame_equal(stored(warehouse), first)
+    duplicates = "SELECT count(*) FROM (SELECT ticker, date FROM frac_diff GROUP BY ALL HAVING count(*) > 1)"
+    assert count(warehouse, duplicates) == 0
+
+
+def test_a_ticker_without_prices_is_skipped_not_failed(project):
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, ["DDD"])
+    result = materialize([frac_diff], instance=instance, resources=project, partition_key="DDD")
+    metadata = result.asset_materializations_for_node("frac_diff")[0].metadata
+    assert metadata["rows"].value == 0
+    assert metadata["skipped"].value == {"DDD": "no prices"}
