@@ -22,6 +22,8 @@ from sklearn.base import RegressorMixin
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 
+from stratengine_assets.research.evaluation_math import forward_returns
+
 ANCHOR = np.datetime64("2000-01-03", "D")
 DEFAULT_PARAMS: dict[str, dict] = {
     "ridge": {"alpha": 1.0},
@@ -115,14 +117,6 @@ def fit_dates(days: pd.DatetimeIndex, first_index: int, last_index: int, refit_e
     starts = starts[starts <= last_index]
     before = starts[starts <= first_index]
     return starts[starts >= before[-1]] if len(before) else starts
-
-
-def forward_returns(close: np.ndarray, horizon: int) -> np.ndarray:
-    """close[s + horizon] / close[s] - 1 in row s; NaN where either close is missing or beyond the panel."""
-    out = np.full(close.shape, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[:-horizon] = close[horizon:] / close[:-horizon] - 1.0
-    return out
 
 
 def ranked_labels(features: np.ndarray, close: np.ndarray, horizon: int) -> np.ndarray:
