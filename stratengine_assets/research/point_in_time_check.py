@@ -20,7 +20,17 @@ KNOWN_AT = {
     "prices": "date <= $day",
     "fundamentals": "known_at <= $day",
     "securities": "true",
+    "factors": "date < $day AND date >= $since",  # model strategies train on earlier days' stored factors
 }
+
+
+def model_history_start(day: pd.Timestamp) -> pd.Timestamp:
+    """The first day a model strategy's signal on `day` reads factors from (`day` itself when there is none)."""
+    from stratengine_assets.research.walk_forward import history_needed
+    from stratengine_assets.strategies import strategy_book
+
+    models = [s.model_spec() for s in strategy_book().strategies.values() if s.signal_model is not None]
+    return shift_trading_days(day, -max(history_needed(spec) for spec in models)) if models else day
 
 
 def check_day(conn) -> pd.Timestamp | None:
@@ -36,7 +46,10 @@ def check_day(conn) -> pd.Timestamp | None:
 
 
 def recompute(warehouse: WarehouseResource, day: pd.Timestamp, scratch: Path) -> pd.DataFrame:
-    """Copy the inputs known on `day` into a scratch warehouse and run universe, factors, signals there."""
+    """Copy the inputs known on `day` into a scratch warehouse and run universe, factors, signals there.
+
+    Model strategies also get the stored factors of the days their training reads: those days' own
+    point-in-time correctness is what this check verifies on the days it runs on."""
     from dagster import PartitionKeyRange, build_asset_context
 
     copy = WarehouseResource(database=str(scratch / "as_of.duckdb"))
@@ -46,8 +59,9 @@ def recompute(warehouse: WarehouseResource, day: pd.Timestamp, scratch: Path) ->
         quoted = copy.database.replace("'", "''")  # ATTACH takes no parameters; the path is our own temp dir
         conn.execute(f"ATTACH '{quoted}' AS scratch")
         try:
+            since = model_history_start(day)
             for table, known in KNOWN_AT.items():
-                params = {"day": day} if "$day" in known else {}
+                params = {k: v for k, v in {"day": day, "since": since}.items() if f"${k}" in known}
                 conn.execute(f"INSERT INTO scratch.{table} SELECT * FROM {table} WHERE {known}", params)
         finally:
             conn.execute("DETACH scratch")

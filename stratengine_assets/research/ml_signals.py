@@ -1,0 +1,94 @@
+"""Signals from walk-forward scikit-learn models of factor z-scores (see walk_forward for purging and embargo)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from partitions.trading_calendar import next_trading_day, shift_trading_days, trading_days
+from stratengine_assets.price_history import close_matrix
+from stratengine_assets.research.factor_library import FACTORS
+from stratengine_assets.research.factor_math import winsorized_zscores
+from stratengine_assets.research.walk_forward import Fit, history_needed, walk_forward
+from stratengine_assets.strategies import Strategy
+
+PANEL_SQL = """
+SELECT date, ticker, factor, {score} AS value FROM factors
+WHERE date BETWEEN $first AND $last AND list_contains($features, factor)
+"""
+
+
+def feature_names(strategy: Strategy) -> list[str]:
+    """The strategy's features, or every factor in the library; unknown names are an error."""
+    known = [f.name for f in FACTORS]
+    wanted = list(strategy.features) or known
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise ValueError(f"{strategy.strategy_id}: unknown features {unknown}")
+    return wanted
+
+
+def feature_panel(
+    conn, strategy: Strategy, days: pd.DatetimeIndex, names: list[str]
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`."""
+    score = "sector_zscore" if strategy.sector_neutral else "zscore"
+    rows = conn.execute(
+        PANEL_SQL.format(score=score), {"first": days[0].date(), "last": days[-1].date(), "features": names}
+    ).df()
+    tickers = pd.Index(sorted(rows["ticker"].unique()))
+    panel = np.full((len(days), len(tickers), len(names)), np.nan)
+    rows = rows.dropna(subset=["value"])
+    panel[
+        days.get_indexer(pd.to_datetime(rows["date"])),
+        tickers.get_indexer(rows["ticker"]),
+        pd.Index(names).get_indexer(rows["factor"]),
+    ] = rows["value"].to_numpy()
+    return tickers, panel, close_matrix(conn, tickers, days)
+
+
+def fit_rows(strategy: Strategy, fits: list[Fit]) -> pd.DataFrame:
+    """One row per fit: when, on which sample days, how many samples, features and parameters."""
+    return pd.DataFrame(
+        [
+            {
+                "strategy_id": strategy.strategy_id,
+                "fit_date": fit.fit_date,
+                "model": fit.model,
+                "train_start": fit.train_start,
+                "train_end": fit.train_end,
+                "label_end": fit.label_end,
+                "samples": fit.samples,
+                "features": json.dumps(list(fit.features)),
+                "params": json.dumps(fit.params, sort_keys=True),
+            }
+            for fit in fits
+        ]
+    )
+
+
+def model_signals(
+    conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Signal rows (the prediction's cross-sectional z-score) for [first, last] and the fits that made them."""
+    spec, names = strategy.model_spec(), feature_names(strategy)
+    days = trading_days(shift_trading_days(first, -history_needed(spec)), last)
+    tickers, panel, close = feature_panel(conn, strategy, days, names)
+    if tickers.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    predictions, fits = walk_forward(panel, close, days, spec, first, last, names)
+    z = winsorized_zscores(predictions, np.isfinite(predictions))
+    row, col = np.nonzero(np.isfinite(z))
+    after = pd.DatetimeIndex([*days[1:], next_trading_day(days[-1])])
+    signals = pd.DataFrame(
+        {
+            "symbol": tickers[col],
+            "signal_timestamp": days[row],
+            "timestamp": after[row],
+            "signal": z[row, col],
+            "strategy_id": strategy.strategy_id,
+        }
+    )
+    return signals, fit_rows(strategy, fits)
