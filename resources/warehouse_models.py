@@ -150,6 +150,23 @@ class SignalsModel(_Table):
         return df["timestamp"] > df["signal_timestamp"]
 
 
+class SignalModelFitsModel(_Table):
+    strategy_id: Series[str]
+    fit_date: Series[pd.Timestamp]
+    model: Series[str] = pa.Field(isin=["ridge", "hist_gradient_boosting"])
+    train_start: Series[pd.Timestamp]
+    train_end: Series[pd.Timestamp]
+    label_end: Series[pd.Timestamp]
+    samples: Series[int] = pa.Field(gt=0)
+
+    class Config:
+        unique = ["strategy_id", "fit_date"]
+
+    @pa.dataframe_check
+    def labels_end_before_the_fit(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["train_start"] <= df["train_end"]) & (df["label_end"] < df["fit_date"])
+
+
 class TargetPortfolioModel(_Table):
     date: Series[pd.Timestamp]
     strategy_id: Series[str]
@@ -244,6 +261,37 @@ class BacktestMetricsModel(_Table):
     hyperparameters: Series[str]
 
 
+class BacktestGridModel(_Table):
+    strategy_id: Series[str]
+    run_id: Series[int] = pa.Field(ge=1)
+    max_drawdown: Series[float] = pa.Field(le=0, nullable=True)
+    passed: Series[bool]
+    reason: Series[str]
+    selected: Series[bool]
+
+    class Config:
+        unique = ["strategy_id", "run_id"]
+
+    @pa.dataframe_check
+    def only_passing_runs_are_selected(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df["selected"] | df["passed"]
+
+    @pa.dataframe_check
+    def at_most_one_selected_per_strategy(cls, df: pd.DataFrame) -> Series[bool]:
+        return df.groupby("strategy_id")["selected"].transform("sum") <= 1
+
+
+class OosSimulationModel(_Table):
+    strategy_id: Series[str] = pa.Field(unique=True)
+    status: Series[str] = pa.Field(isin=["simulated", "not_run"])
+    passed: Series[bool]
+    reason: Series[str]
+
+    @pa.dataframe_check
+    def only_simulated_runs_pass(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df["passed"] | (df["status"] == "simulated")
+
+
 class LandingManifestModel(_Table):
     key: Series[str]
     vendor: Series[str]
@@ -267,6 +315,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "universe": UniverseModel,
     "factors": FactorsModel,
     "signals": SignalsModel,
+    "signal_model_fits": SignalModelFitsModel,
     "target_portfolio": TargetPortfolioModel,
     "portfolio_risk": PortfolioRiskModel,
     "factor_evaluation_daily": FactorEvaluationDailyModel,
@@ -274,4 +323,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "frac_diff": FracDiffModel,
     "backtest_returns": BacktestReturnsModel,
     "backtest_metrics": BacktestMetricsModel,
+    "backtest_grid": BacktestGridModel,
+    "oos_simulation": OosSimulationModel,
+    "oos_returns": BacktestReturnsModel,
 }

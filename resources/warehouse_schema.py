@@ -35,6 +35,10 @@ TABLES: dict[str, str] = {
     "signals": """
         symbol VARCHAR NOT NULL, signal_timestamp DATE NOT NULL, timestamp DATE NOT NULL,
         signal DOUBLE NOT NULL, strategy_id VARCHAR NOT NULL""",
+    "signal_model_fits": """
+        strategy_id VARCHAR NOT NULL, fit_date DATE NOT NULL, model VARCHAR NOT NULL, train_start DATE NOT NULL,
+        train_end DATE NOT NULL, label_end DATE NOT NULL, samples BIGINT NOT NULL, features JSON NOT NULL,
+        params JSON NOT NULL""",
     "target_portfolio": """
         date DATE NOT NULL, strategy_id VARCHAR NOT NULL, ticker VARCHAR NOT NULL,
         weight DOUBLE NOT NULL, rebalance_date DATE NOT NULL""",
@@ -60,6 +64,20 @@ TABLES: dict[str, str] = {
     "frac_diff": """
         ticker VARCHAR NOT NULL, date DATE NOT NULL, d DOUBLE NOT NULL, width INTEGER NOT NULL,
         value DOUBLE NOT NULL""",
+    "backtest_grid": """
+        strategy_id VARCHAR NOT NULL, run_id INTEGER NOT NULL, hyperparameters JSON NOT NULL, start_date DATE NOT NULL,
+        end_date DATE NOT NULL, total_return DOUBLE, cagr DOUBLE, annual_volatility DOUBLE, sharpe DOUBLE,
+        sortino DOUBLE, max_drawdown DOUBLE, calmar DOUBLE, failed_rebalances INTEGER NOT NULL,
+        passed BOOLEAN NOT NULL, reason VARCHAR NOT NULL, selected BOOLEAN NOT NULL, computed_at TIMESTAMP NOT NULL""",
+    "oos_simulation": """
+        strategy_id VARCHAR NOT NULL, status VARCHAR NOT NULL, passed BOOLEAN NOT NULL, reason VARCHAR NOT NULL,
+        source_run_id INTEGER, hyperparameters JSON, in_sample_sharpe DOUBLE, start_date DATE, end_date DATE,
+        failed_rebalances INTEGER, total_return DOUBLE, cagr DOUBLE, annual_volatility DOUBLE, sharpe DOUBLE,
+        sortino DOUBLE, max_drawdown DOUBLE, calmar DOUBLE, hit_rate DOUBLE, avg_turnover DOUBLE, alpha DOUBLE,
+        beta DOUBLE, information_ratio DOUBLE, computed_at TIMESTAMP NOT NULL""",
+    "oos_returns": """
+        strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL, commission DOUBLE NOT NULL,
+        slippage DOUBLE NOT NULL, cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL""",
     "backtest_returns": """
         strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL,
         cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL,

@@ -1,5 +1,5 @@
-"""After every successful daily update: re-run the backtest, so the metrics include the new day, and the
-per-ticker fractional differences, so they reach it too."""
+"""After every successful daily update: re-run the backtest, the in-sample grid and the out-of-sample simulation,
+so their metrics include the new day, and the per-ticker fractional differences, so they reach it too."""
 
 from dagster import (
     AssetSelection,
@@ -16,10 +16,10 @@ from sensors.schedules import daily_update_job
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
-backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets("backtest"))
-frac_diff_job = define_asset_job(
-    "frac_diff_job", selection=AssetSelection.assets("frac_diff"), partitions_def=tickers_partitions
+backtest_job = define_asset_job(
+    "backtest_job", selection=AssetSelection.assets("backtest", "backtest_grid", "oos_simulation")
 )
+frac_diff_job = define_asset_job("frac_diff_job", selection=AssetSelection.assets("frac_diff"))
 
 
 @run_status_sensor(
@@ -30,7 +30,7 @@ frac_diff_job = define_asset_job(
     default_status=DefaultSensorStatus.RUNNING,
 )
 def backtest_after_daily_update(context: RunStatusSensorContext) -> RunRequest:
-    """One backtest run per successful daily_update_job run."""
+    """One backtest, grid and out-of-sample run per successful daily_update_job run."""
     return RunRequest(run_key=f"backtest-after-{context.dagster_run.run_id}")
 
 

@@ -1,6 +1,8 @@
 """Every asset of the code location, in pipeline order."""
 
 from stratengine_assets.backtest.backtest import backtest
+from stratengine_assets.backtest.grid import backtest_grid
+from stratengine_assets.backtest.out_of_sample import oos_simulation
 from stratengine_assets.ingestion.prices import prices, raw_prices
 from stratengine_assets.ingestion.reference import fundamentals, securities
 from stratengine_assets.portfolio.investor_portfolio import investor_portfolio
@@ -16,5 +18,6 @@ from stratengine_assets.research.universe import universe
 REFERENCE_ASSETS = [securities, fundamentals]
 DAILY_ASSETS = [raw_prices, prices, universe, factors, signals, factor_evaluation, target_portfolio, portfolio_risk]
 TICKER_ASSETS = [frac_diff]
-ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, *TICKER_ASSETS, backtest, investor_portfolio]
+RESEARCH_ASSETS = [backtest, backtest_grid, oos_simulation]
+ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, *TICKER_ASSETS, *RESEARCH_ASSETS, investor_portfolio]
 ASSET_CHECKS = [signals_point_in_time]

@@ -69,7 +69,13 @@ def summarize(database: str) -> dict:
             "QUALIFY date = max(date) OVER (PARTITION BY strategy_id) ORDER BY strategy_id, weight DESC"
         ).df()
         metrics = conn.execute("SELECT * EXCLUDE (hyperparameters) FROM backtest_metrics ORDER BY strategy_id").df()
-    return {"holdings": holdings, "metrics": metrics}
+        grid = conn.execute("SELECT * FROM backtest_grid ORDER BY strategy_id, run_id").df()
+        oos = conn.execute("SELECT * FROM oos_simulation ORDER BY strategy_id").df()
+        evaluation = conn.execute(
+            "SELECT factor, mean_spearman_ic, ic_ir, top_minus_bottom FROM factor_evaluation "
+            "WHERE horizon = 21 ORDER BY abs(ic_ir) DESC NULLS LAST"
+        ).df()
+    return {"holdings": holdings, "metrics": metrics, "grid": grid, "oos": oos, "evaluation": evaluation}
 
 
 def format_summary(summary: dict) -> str:
@@ -93,6 +99,35 @@ def format_summary(summary: dict) -> str:
         )
         lines.append(
             f"  trades: {row['profitable_trades']} profitable, {row['losing_trades']} losing; "
-            f"average turnover per rebalance {row['avg_turnover']:.2%}"
+            f"average turnover per rebalance {row['avg_turnover']:.2%}; costs paid "
+            f"{row['total_commission']:.2%} commission + {row['total_slippage']:.2%} slippage"
         )
+    lines += format_research(summary)
     return "\n".join(lines)
+
+
+def format_research(summary: dict) -> list[str]:
+    """Factor evaluation at 21 days, then per strategy the in-sample grid and the out-of-sample result."""
+    lines = ["\nFactor evaluation, 21-day forward returns (rank IC, IC IR, top-minus-bottom quintile):"]
+    for row in summary["evaluation"].to_dict("records"):
+        lines.append(
+            f"  {row['factor']:<28} IC {row['mean_spearman_ic']:+.3f}  IR {row['ic_ir']:+.2f}  "
+            f"spread {row['top_minus_bottom']:+.2%}"
+        )
+    for sid, runs in summary["grid"].groupby("strategy_id"):
+        first, end = pd.Timestamp(runs["start_date"].iloc[0]).date(), pd.Timestamp(runs["end_date"].iloc[0]).date()
+        lines.append(f"\nGrid {sid}, in sample {first} .. {end}: {int(runs['passed'].sum())} of {len(runs)} passed")
+        for run in runs.to_dict("records"):
+            mark = "selected" if run["selected"] else ("PASS" if run["passed"] else "FAIL")
+            lines.append(f"  run {run['run_id']} {run['hyperparameters']}: {mark}, {run['reason']}")
+    for row in summary["oos"].to_dict("records"):
+        verdict = "PASS" if row["passed"] else "FAIL"
+        if row["status"] != "simulated":
+            lines.append(f"\nOut of sample {row['strategy_id']}: not run: {row['reason']}")
+            continue
+        lines.append(
+            f"\nOut of sample {row['strategy_id']} {pd.Timestamp(row['start_date']).date()} .. "
+            f"{pd.Timestamp(row['end_date']).date()} with run {row['source_run_id']} {row['hyperparameters']}: "
+            f"{verdict}, {row['reason']}; CAGR {row['cagr']:.2%}, in-sample Sharpe {row['in_sample_sharpe']:.2f}"
+        )
+    return lines

@@ -5,8 +5,7 @@ from collections.abc import Callable
 
 from dagster import AssetsDefinition, DagsterInstance, materialize
 
-from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS, DAILY_ASSETS
-from stratengine_assets.backtest.backtest import backtest
+from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS, DAILY_ASSETS, RESEARCH_ASSETS
 from stratengine_assets.ingestion.reference import fundamentals, securities
 from stratengine_assets.research.fractional_diff import frac_diff
 
@@ -55,7 +54,7 @@ def materialize_days(
     steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
     if reference_tickers:
         steps.append(("frac_diff", [frac_diff], ticker_range))
-    steps.append(("backtest", [backtest], {}))
+    steps += [(a.key.to_user_string(), [a], {}) for a in RESEARCH_ASSETS]
     return {
         name: run_step(f"[{n}/{len(steps)}] {name}", assets, instance, resources, tags, say)
         for n, (name, assets, tags) in enumerate(steps, start=1)

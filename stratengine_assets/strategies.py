@@ -23,6 +23,22 @@ NON_NEGATIVE = (
     "max_turnover",
     "min_names",
 )
+GRID_PARAMETERS = (  # portfolio construction only: the signals the grid trades are the stored ones
+    "candidates",
+    "max_weight",
+    "risk_aversion",
+    "information_coefficient",
+    "covariance_lookback",
+    "risk_factors",
+    "cost_aversion",
+    "gross_leverage",
+    "sector_band",
+    "beta_band",
+    "max_turnover",
+    "min_names",
+    "top_n",
+    "rebalance",
+)
 _STRATEGY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -36,10 +52,25 @@ class UniverseRules:
 
 
 @dataclass(frozen=True)
+class ResearchRules:
+    """How strategies are tuned and then tested: the in-sample window the grid sees (up to in_sample_end, or the
+    first in_sample_fraction of the trading days with signals) and the thresholds a run must pass."""
+
+    in_sample_fraction: float = 0.6
+    in_sample_end: str | None = None
+    min_sharpe: float = 0.5
+    max_drawdown: float = -0.30  # a run's max drawdown must be better (greater) than this
+    rank_by: str = "sharpe"
+
+
+@dataclass(frozen=True)
 class Strategy:
     strategy_id: str
-    factor_weights: dict[str, float]
+    factor_weights: dict[str, float] = field(default_factory=dict)
     description: str = ""
+    signal_model: str | None = None  # a scikit-learn model instead of the weighted composite
+    features: tuple[str, ...] = ()  # the model's factors; empty = every factor
+    model: dict[str, Any] = field(default_factory=dict)  # ModelSpec fields and the estimator's hyperparameters
     rebalance: str = "month_end"
     candidates: int = 200
     max_weight: float = 0.05
@@ -61,6 +92,7 @@ class Strategy:
     gross_leverage: float = 1.0
     top_n: int = 40
     rank_factor: str = "relative_momentum_12m"
+    grid: dict[str, list] = field(default_factory=dict)  # hyperparameter -> values tried on the in-sample window
     extra: dict[str, Any] = field(default_factory=dict)
 
     def limits(self):
@@ -89,9 +121,21 @@ class Strategy:
             self.cost_aversion * (self.commission_bps + self.slippage_bps) / 1e4 * REBALANCES_PER_YEAR[self.rebalance]
         )
 
+    def model_spec(self):
+        """The walk-forward ModelSpec of an ML strategy: [model] keys that are ModelSpec fields, the rest params."""
+        from stratengine_assets.research.walk_forward import ModelSpec
+
+        fields = set(ModelSpec.__dataclass_fields__) - {"model", "params"}
+        return ModelSpec(
+            model=self.signal_model,
+            **{k: v for k, v in self.model.items() if k in fields},
+            params={k: v for k, v in self.model.items() if k not in fields},
+        )
+
     def hyperparameters(self) -> dict[str, Any]:
         params = asdict(self)
         params.pop("description")
+        params.pop("grid")
         return params
 
 
@@ -99,12 +143,14 @@ class Strategy:
 class StrategyBook:
     universe: UniverseRules
     strategies: dict[str, Strategy]
+    research: ResearchRules = ResearchRules()
 
 
 def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
     if not _STRATEGY_ID.match(strategy_id):
         raise ValueError(f"strategy id {strategy_id!r} must be lower_snake_case")
     known = set(Strategy.__dataclass_fields__) - {"strategy_id", "extra"}
+    spec = {**spec, "features": tuple(spec.get("features", ()))}
     strategy = Strategy(
         strategy_id=strategy_id,
         **{k: v for k, v in spec.items() if k in known},
@@ -117,8 +163,17 @@ def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
     negative = [k for k in NON_NEGATIVE if getattr(strategy, k) is not None and getattr(strategy, k) < 0]
     if negative:
         raise ValueError(f"{strategy_id}: {', '.join(negative)} must not be negative")
-    if not strategy.factor_weights:
-        raise ValueError(f"{strategy_id}: factor_weights is empty")
+    untunable = sorted(set(strategy.grid) - set(GRID_PARAMETERS))
+    if untunable:
+        raise ValueError(f"{strategy_id}: grid keys {untunable} are not portfolio hyperparameters {GRID_PARAMETERS}")
+    if any(not isinstance(values, list) or not values for values in strategy.grid.values()):
+        raise ValueError(f"{strategy_id}: every grid entry must be a non-empty list of values")
+    if strategy.signal_model is None and not strategy.factor_weights:
+        raise ValueError(f"{strategy_id}: factor_weights is empty (or set signal_model)")
+    if strategy.signal_model is not None:
+        strategy.model_spec()  # raises on an unknown model or bad window
+    if strategy.construction == "top_n_equal_weight" and strategy.signal_model is not None:
+        raise ValueError(f"{strategy_id}: top_n_equal_weight ranks a factor; it takes no signal_model")
     return strategy
 
 
@@ -129,7 +184,10 @@ def _load(path: str) -> StrategyBook:
     strategies = {sid: _strategy(sid, spec) for sid, spec in raw.get("strategies", {}).items()}
     if not strategies:
         raise ValueError(f"{path} defines no [strategies.<id>] table")
-    return StrategyBook(UniverseRules(**raw.get("universe", {})), strategies)
+    research = ResearchRules(**raw.get("research", {}))
+    if not 0 < research.in_sample_fraction < 1:
+        raise ValueError(f"{path}: research.in_sample_fraction must be in (0, 1)")
+    return StrategyBook(UniverseRules(**raw.get("universe", {})), strategies, research)
 
 
 def strategy_book() -> StrategyBook:

@@ -41,6 +41,8 @@ def test_every_asset_is_in_the_graph():
         "target_portfolio",
         "portfolio_risk",
         "backtest",
+        "backtest_grid",
+        "oos_simulation",
         "investor_portfolio",
     }
 

@@ -17,6 +17,21 @@ from stratengine_assets.price_history import close_matrix
 from stratengine_assets.research.factor_math import daily_returns, forward_fill
 from stratengine_assets.strategies import Strategy, strategy_book
 
+HEADLINE_METRICS = (
+    "total_return",
+    "cagr",
+    "annual_volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "hit_rate",
+    "avg_turnover",
+    "alpha",
+    "beta",
+    "information_ratio",
+)
+
 REBALANCES_SQL = """
 SELECT rebalance_date, ticker, weight FROM target_portfolio WHERE strategy_id = ?
 QUALIFY date = min(date) OVER (PARTITION BY rebalance_date)
@@ -63,24 +78,30 @@ def metrics_row(strategy: Strategy, sim: Simulation, benchmark: pd.Series) -> di
     }
 
 
-def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
-    """Simulate one strategy over its materialized targets; None when it has none yet."""
-    rebalances = conn.execute(REBALANCES_SQL, [strategy.strategy_id]).df()
+def simulate_rebalances(
+    conn, strategy: Strategy, rebalances: pd.DataFrame, last: pd.Timestamp
+) -> tuple[Simulation, pd.Series] | None:
+    """Trade rows (rebalance_date, ticker, weight) through `last`; the simulation and the benchmark's returns."""
     if rebalances.empty:
         return None
-    last = pd.Timestamp(
-        conn.execute("SELECT max(date) FROM target_portfolio WHERE strategy_id = ?", [strategy.strategy_id]).fetchone()[
-            0
-        ]
-    )
-    rebalances["rebalance_date"] = pd.to_datetime(rebalances["rebalance_date"])
+    rebalances = rebalances.assign(rebalance_date=pd.to_datetime(rebalances["rebalance_date"]))
     targets = {d: g.set_index("ticker")["weight"] for d, g in rebalances.groupby("rebalance_date")}
     returns = _returns(conn, rebalances["ticker"].unique().tolist(), min(targets), last)
     sim = simulate(targets, returns, strategy.costs())
     if sim.daily.empty:
         return None
     benchmark = strategy_book().universe.benchmark
-    reference = _returns(conn, [benchmark], min(targets), last)[benchmark].rename(benchmark)
+    return sim, _returns(conn, [benchmark], min(targets), last)[benchmark].rename(benchmark)
+
+
+def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
+    """Simulate one strategy over its materialized targets; None when it has none yet."""
+    rebalances = conn.execute(REBALANCES_SQL, [strategy.strategy_id]).df()
+    last = conn.execute("SELECT max(date) FROM target_portfolio WHERE strategy_id = ?", [strategy.strategy_id])
+    outcome = simulate_rebalances(conn, strategy, rebalances, pd.Timestamp(last.fetchone()[0]))
+    if outcome is None:
+        return None
+    sim, reference = outcome
     row = metrics_row(strategy, sim, reference)
     row["equity_curve"] = equity_curve_markdown(strategy.strategy_id, sim.daily, reference)
     return sim.daily.assign(strategy_id=strategy.strategy_id), row
@@ -105,19 +126,10 @@ def backtest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Ma
     metadata = {"strategies": len(results)}
     for sid, row in results.items():
         metadata[f"{sid}/equity_curve"] = MetadataValue.md(row["equity_curve"])
-        for key in (
-            "total_return",
-            "cagr",
-            "annual_volatility",
-            "sharpe",
-            "sortino",
-            "max_drawdown",
-            "calmar",
-            "hit_rate",
-            "avg_turnover",
-            "alpha",
-            "beta",
-            "information_ratio",
-        ):
-            metadata[f"{sid}/{key}"] = MetadataValue.float(float(row[key]))
+        metadata.update(headline_metadata(sid, row))
     return MaterializeResult(metadata=metadata)
+
+
+def headline_metadata(prefix: str, row: dict) -> dict:
+    """The headline metrics as numbers, so the UI plots them over runs."""
+    return {f"{prefix}/{key}": MetadataValue.float(float(row[key])) for key in HEADLINE_METRICS}

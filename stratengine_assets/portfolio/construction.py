@@ -74,7 +74,37 @@ def solve(
     )
 
 
-def optimized_rebalances(conn, strategy: Strategy, when: pd.DatetimeIndex) -> tuple[list[pd.DataFrame], dict[str, str]]:
+RANKED_SQL = """
+SELECT date, ticker, raw_value FROM factors
+WHERE factor = $factor AND list_contains($days, date) AND raw_value > 0
+QUALIFY row_number() OVER (PARTITION BY date ORDER BY raw_value DESC, ticker) <= $top_n
+"""
+
+
+def ranked_equal_weight(conn, strategy: Strategy, when: pd.DatetimeIndex) -> pd.DataFrame:
+    """The top_n names with a positive rank_factor (e.g. beating the benchmark), equally weighted."""
+    ranked = conn.execute(
+        RANKED_SQL, {"factor": strategy.rank_factor, "days": list(when.date), "top_n": strategy.top_n}
+    ).df()
+    ranked["weight"] = 1.0 / ranked.groupby("date")["ticker"].transform("size")
+    ranked["rebalance_date"] = pd.to_datetime(ranked["date"])
+    return ranked[["ticker", "weight", "rebalance_date"]]
+
+
+def rebalance_weights(
+    conn, strategy: Strategy, when: pd.DatetimeIndex, held: pd.Series | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows (ticker, weight, rebalance_date) for the rebalance days `when`, and the days that failed and why.
+    An optimized strategy starts from `held`, or from its stored book before when[0] when held is None."""
+    if strategy.construction == "top_n_equal_weight":
+        return ranked_equal_weight(conn, strategy, when), {}
+    solved, failures = optimized_rebalances(conn, strategy, when, held)
+    return (pd.concat(solved, ignore_index=True) if solved else pd.DataFrame()), failures
+
+
+def optimized_rebalances(
+    conn, strategy: Strategy, when: pd.DatetimeIndex, held: pd.Series | None = None
+) -> tuple[list[pd.DataFrame], dict[str, str]]:
     """Solve each rebalance day in order, each starting from the book the one before left (a failed one keeps it)."""
     signals = conn.execute(
         SIGNALS_SQL, {"strategy": strategy.strategy_id, "days": list(when.date), "market_beta": MARKET_BETA}
@@ -85,7 +115,8 @@ def optimized_rebalances(conn, strategy: Strategy, when: pd.DatetimeIndex) -> tu
     days = trading_days(shift_trading_days(when[0], -(strategy.covariance_lookback + 1)), when[-1])
     tickers = pd.Index(sorted(signals["ticker"].unique()))
     close = close_matrix(conn, tickers, days)
-    held, solved, failures = previous_book(conn, strategy, when[0]), [], {}
+    held = previous_book(conn, strategy, when[0]) if held is None else held
+    solved, failures = [], {}
     for date, group in signals.groupby("date"):
         picked = candidates(group, strategy, held)
         end = days.get_loc(date) + 1

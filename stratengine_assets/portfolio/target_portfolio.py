@@ -8,41 +8,21 @@ from partitions.trading_calendar import trading_days
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.portfolio.construction import optimized_rebalances
+from stratengine_assets.portfolio.construction import rebalance_weights
 from stratengine_assets.portfolio.rebalance import carry_forward, rebalances_for_window
 from stratengine_assets.research.signals import signals
 from stratengine_assets.strategies import Strategy, strategy_book
 from stratengine_assets.trading_day_asset import trading_day_asset
-
-RANKED_SQL = """
-SELECT date, ticker, raw_value FROM factors
-WHERE factor = $factor AND list_contains($days, date) AND raw_value > 0
-QUALIFY row_number() OVER (PARTITION BY date ORDER BY raw_value DESC, ticker) <= $top_n
-"""
-
-
-def ranked_equal_weight(conn, strategy: Strategy, when: pd.DatetimeIndex) -> pd.DataFrame:
-    """The top_n names with a positive rank_factor (e.g. beating the benchmark), equally weighted."""
-    ranked = conn.execute(
-        RANKED_SQL, {"factor": strategy.rank_factor, "days": list(when.date), "top_n": strategy.top_n}
-    ).df()
-    ranked["weight"] = 1.0 / ranked.groupby("date")["ticker"].transform("size")
-    ranked["rebalance_date"] = pd.to_datetime(ranked["date"])
-    return ranked[["ticker", "weight", "rebalance_date"]]
 
 
 def strategy_targets(
     conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rows (date, strategy_id, ticker, weight, rebalance_date) for every trading day in [first, last]."""
-    when = rebalances_for_window(strategy.rebalance, first, last)
-    if strategy.construction == "top_n_equal_weight":
-        ranked = ranked_equal_weight(conn, strategy, when)
-        return (_carry(ranked, strategy.strategy_id, trading_days(first, last)) if len(ranked) else ranked), {}
-    solved, failures = optimized_rebalances(conn, strategy, when)
-    if not solved:
+    solved, failures = rebalance_weights(conn, strategy, rebalances_for_window(strategy.rebalance, first, last))
+    if solved.empty:
         return pd.DataFrame(), failures
-    return _carry(pd.concat(solved), strategy.strategy_id, trading_days(first, last)), failures
+    return _carry(solved, strategy.strategy_id, trading_days(first, last)), failures
 
 
 def _carry(solved: pd.DataFrame, strategy_id: str, days: pd.DatetimeIndex) -> pd.DataFrame:

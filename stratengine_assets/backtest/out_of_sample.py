@@ -1,0 +1,88 @@
+"""oos_simulation: the selected grid run's parameters traded on the later window the grid never saw."""
+
+import json
+from dataclasses import replace
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from resources import WarehouseResource
+from resources.warehouse import replace_slice, transaction
+from stratengine_assets.backtest.backtest import headline_metadata
+from stratengine_assets.backtest.grid import backtest_grid, research_windows, verdict, window_run
+from stratengine_assets.backtest.report import equity_curve_markdown
+from stratengine_assets.strategies import ResearchRules, Strategy, strategy_book
+
+SELECTED_SQL = """
+SELECT run_id, hyperparameters, sharpe FROM backtest_grid WHERE strategy_id = ? AND selected
+"""
+OOS_METRICS = (
+    "total_return",
+    "cagr",
+    "annual_volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "hit_rate",
+    "avg_turnover",
+    "alpha",
+    "beta",
+    "information_ratio",
+)
+
+
+def simulate_selected(conn, strategy: Strategy, windows, rules: ResearchRules) -> tuple[dict, pd.DataFrame, str]:
+    """The out-of-sample row, its daily returns and an equity-curve picture; a 'not_run' row when no run passed."""
+    base = {"strategy_id": strategy.strategy_id, "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None)}
+    selected = conn.execute(SELECTED_SQL, [strategy.strategy_id]).df()
+    if selected.empty:
+        reason = "no in-sample run passed the thresholds, so nothing was taken out of sample"
+        return {**base, "status": "not_run", "passed": False, "reason": reason}, pd.DataFrame(), ""
+    chosen = selected.iloc[0]
+    params = json.loads(chosen["hyperparameters"])
+    variant = replace(strategy, **params)
+    metrics, failures, outcome = window_run(conn, variant, windows.out_of_sample_start, windows.last)
+    row = {
+        **base,
+        "source_run_id": int(chosen["run_id"]),
+        "hyperparameters": chosen["hyperparameters"],
+        "in_sample_sharpe": float(chosen["sharpe"]),
+        "start_date": windows.out_of_sample_start,
+        "end_date": windows.last,
+        "failed_rebalances": len(failures),
+    }
+    if metrics is None:
+        return {**row, "status": "not_run", "passed": False, "reason": "no trades in the window"}, pd.DataFrame(), ""
+    passed, reason = verdict(metrics, rules)
+    row |= {k: metrics[k] for k in OOS_METRICS} | {"status": "simulated", "passed": passed, "reason": reason}
+    sim, benchmark = outcome
+    daily = sim.daily.assign(strategy_id=strategy.strategy_id)
+    return row, daily, equity_curve_markdown(f"{strategy.strategy_id} (out of sample)", sim.daily, benchmark)
+
+
+@asset(pool="duckdb", group_name="backtest", kinds={"duckdb", "cvxpy"}, deps=[backtest_grid, "prices"])
+def oos_simulation(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Per strategy, the selected in-sample run's parameters (only a run that passed the thresholds) traded from
+    cash on the out-of-sample window, stored apart from the backtest: metrics, whether they still pass, and
+    the daily returns in oos_returns."""
+    book = strategy_book()
+    metadata, rows = {}, []
+    with warehouse.get_connection() as conn:
+        windows = research_windows(conn, book.research)
+        if windows is None:
+            return MaterializeResult(metadata={"rows": 0})
+        for strategy in book.strategies.values():
+            row, daily, picture = simulate_selected(conn, strategy, windows, book.research)
+            with transaction(conn):
+                replace_slice(conn, "oos_simulation", pd.DataFrame([row]), "strategy_id = ?", [strategy.strategy_id])
+                replace_slice(conn, "oos_returns", daily, "strategy_id = ?", [strategy.strategy_id])
+            rows.append(row)
+            sid = strategy.strategy_id
+            metadata[f"{sid}/result"] = f"{'PASS' if row['passed'] else 'FAIL'} ({row['status']}): {row['reason']}"
+            if row["status"] == "simulated":
+                metadata[f"{sid}/equity_curve"] = MetadataValue.md(picture)
+                metadata.update(headline_metadata(sid, row))
+    metadata["out_of_sample"] = f"{windows.out_of_sample_start.date()} .. {windows.last.date()}"
+    context.log.info(f"out-of-sample window {metadata['out_of_sample']}: {sum(r['passed'] for r in rows)} passed")
+    return MaterializeResult(metadata=metadata)
