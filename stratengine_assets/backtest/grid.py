@@ -100,12 +100,16 @@ def grid_rows(conn, strategy: Strategy, windows: Windows, rules: ResearchRules) 
                 "reason": reason,
             }
         )
-    frame = pd.DataFrame(rows)
-    passing = frame[frame["passed"]]
-    frame["selected"] = False
+    return select(pd.DataFrame(rows), rules).assign(computed_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+
+
+def select(runs: pd.DataFrame, rules: ResearchRules) -> pd.DataFrame:
+    """Mark the passing run with the highest rank_by metric as selected (none when no run passed)."""
+    runs = runs.assign(selected=False)
+    passing = runs[runs["passed"]]
     if len(passing):
-        frame.loc[passing[rules.rank_by].astype(float).idxmax(), "selected"] = True
-    return frame.assign(computed_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+        runs.loc[passing[rules.rank_by].astype(float).idxmax(), "selected"] = True
+    return runs
 
 
 def grid_table(frame: pd.DataFrame) -> str:
