@@ -25,28 +25,22 @@ frac_diff_job = define_asset_job("frac_diff_job", selection=AssetSelection.asset
 @run_status_sensor(
     run_status=DagsterRunStatus.SUCCESS,
     monitored_jobs=[daily_update_job],
-    request_job=backtest_job,
+    request_jobs=[backtest_job, frac_diff_job],
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
 )
-def backtest_after_daily_update(context: RunStatusSensorContext) -> RunRequest:
-    """One backtest, grid and out-of-sample run per successful daily_update_job run."""
-    return RunRequest(run_key=f"backtest-after-{context.dagster_run.run_id}")
-
-
-@run_status_sensor(
-    run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[daily_update_job],
-    request_job=frac_diff_job,
-    minimum_interval_seconds=30,
-    default_status=DefaultSensorStatus.RUNNING,
-)
-def frac_diff_after_daily_update(context: RunStatusSensorContext) -> RunRequest | None:
-    """One run over every ticker partition per successful daily_update_job run."""
-    tickers = sorted(context.instance.get_dynamic_partitions(tickers_partitions.name))
-    if not tickers:
-        return None
-    return RunRequest(
-        run_key=f"frac-diff-after-{context.dagster_run.run_id}",
-        tags={RANGE_START: tickers[0], RANGE_END: tickers[-1]},
-    )
+def refresh_after_daily_update(context: RunStatusSensorContext) -> list[RunRequest]:
+    """Per successful daily_update_job run: one backtest, grid and out-of-sample run, and one frac_diff run over
+    every ticker partition."""
+    run_id = context.dagster_run.run_id
+    requests = [RunRequest(run_key=f"backtest-after-{run_id}", job_name=backtest_job.name)]
+    tickers = context.instance.get_dynamic_partitions(tickers_partitions.name)  # in partition order
+    if tickers:
+        requests.append(
+            RunRequest(
+                run_key=f"frac-diff-after-{run_id}",
+                job_name=frac_diff_job.name,
+                tags={RANGE_START: tickers[0], RANGE_END: tickers[-1]},
+            )
+        )
+    return requests

@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dagster import RunRequest, build_schedule_context
+from dagster import DagsterInstance, RunRequest, build_run_status_sensor_context, build_schedule_context, job, op
 
+from partitions.definitions import add_tickers
+from sensors.backtest_refresh import RANGE_END, RANGE_START, refresh_after_daily_update
 from sensors.schedules import daily_update_schedule
 from stratengine_assets.definitions import defs
 
@@ -68,3 +70,30 @@ def test_resources_from_env_vars_resolve_for_direct_use(tmp_path, monkeypatch):
     with direct["warehouse"].get_connection() as conn:
         assert conn.execute("SELECT count(*) FROM prices").fetchall() == [(0,)]
     assert (tmp_path / "w.duckdb").exists()
+
+
+def test_a_daily_update_refreshes_research_and_every_ticker():
+    @op
+    def finished() -> None:
+        """Stands in for the daily update's last step."""
+
+    @job
+    def stand_in_for_daily_update():
+        finished()
+
+    instance = DagsterInstance.ephemeral()
+    result = stand_in_for_daily_update.execute_in_process(instance=instance)
+    context = lambda: build_run_status_sensor_context(  # noqa: E731
+        sensor_name=refresh_after_daily_update.name,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(),
+    )
+    assert [r.job_name for r in refresh_after_daily_update(context())] == ["backtest_job"]
+    add_tickers(instance, ["MSFT", "AAPL", "BRK.B"])
+    backtest, frac_diff = refresh_after_daily_update(context())
+    assert backtest.run_key == f"backtest-after-{result.run_id}"
+    assert frac_diff.job_name == "frac_diff_job"
+    assert (frac_diff.tags[RANGE_START], frac_diff.tags[RANGE_END]) == ("AAPL", "MSFT")
+    add_tickers(instance, ["AMZN"])  # added later, so last in partition order: the range must still reach it
+    assert refresh_after_daily_update(context())[1].tags[RANGE_END] == "AMZN"

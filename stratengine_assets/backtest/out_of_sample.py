@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
-from stratengine_assets.backtest.backtest import headline_metadata
+from stratengine_assets.backtest.backtest import HEADLINE_METRICS, headline_metadata
 from stratengine_assets.backtest.grid import backtest_grid, research_windows, verdict, window_run
 from stratengine_assets.backtest.report import equity_curve_markdown
 from stratengine_assets.strategies import ResearchRules, Strategy, strategy_book
@@ -16,20 +16,6 @@ from stratengine_assets.strategies import ResearchRules, Strategy, strategy_book
 SELECTED_SQL = """
 SELECT run_id, hyperparameters, sharpe FROM backtest_grid WHERE strategy_id = ? AND selected
 """
-OOS_METRICS = (
-    "total_return",
-    "cagr",
-    "annual_volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "hit_rate",
-    "avg_turnover",
-    "alpha",
-    "beta",
-    "information_ratio",
-)
 
 
 def simulate_selected(conn, strategy: Strategy, windows, rules: ResearchRules) -> tuple[dict, pd.DataFrame, str]:
@@ -55,7 +41,7 @@ def simulate_selected(conn, strategy: Strategy, windows, rules: ResearchRules) -
     if metrics is None:
         return {**row, "status": "not_run", "passed": False, "reason": "no trades in the window"}, pd.DataFrame(), ""
     passed, reason = verdict(metrics, rules)
-    row |= {k: metrics[k] for k in OOS_METRICS} | {"status": "simulated", "passed": passed, "reason": reason}
+    row |= {k: metrics[k] for k in HEADLINE_METRICS} | {"status": "simulated", "passed": passed, "reason": reason}
     sim, benchmark = outcome
     daily = sim.daily.assign(strategy_id=strategy.strategy_id)
     return row, daily, equity_curve_markdown(f"{strategy.strategy_id} (out of sample)", sim.daily, benchmark)

@@ -135,27 +135,28 @@ def evaluate(
     Every metric (IC, quantile returns, rank autocorrelation, turnover) uses the same sample alphalens would build
     from this factor and close, so they match alphalens on the same frame; see evaluation_sample for the rules.
     """
-    labels, clean, forwards = evaluation_sample(factor, close, horizons, quantiles)
-    autocorrelation = pd.Series(rank_autocorrelation(clean)).mean()
-    turnover = {q: pd.Series(quantile_turnover(labels, q)).mean() for q in (1, quantiles)}
-    daily, summary = [], []
-    for h in horizons:
-        pearson, spearman = daily_ic(clean, forwards[h], "pearson"), daily_ic(clean, forwards[h], "spearman")
-        means = quantile_mean_returns(labels, forwards[h], quantiles, demeaned=False)
-        spread = means[:, -1] - means[:, 0]
-        has = np.isfinite(pearson) | np.isfinite(spearman)
-        frame = pd.DataFrame(
-            {"date": days[has], "horizon": h, "pearson_ic": pearson[has], "spearman_ic": spearman[has]}
-        )
-        daily.append(frame.assign(top_minus_bottom=spread[has]))
-        ic_mean, ic_std = frame["spearman_ic"].mean(), frame["spearman_ic"].std(ddof=1)
-        row = {"horizon": h, "days": int(has.sum()), "start_date": frame["date"].min(), "end_date": frame["date"].max()}
-        row |= {"mean_pearson_ic": frame["pearson_ic"].mean(), "mean_spearman_ic": ic_mean, "spearman_ic_std": ic_std}
-        row |= {"ic_ir": ic_mean / ic_std if ic_std > 0 else np.nan}
-        row |= {f"q{q}_return": pd.Series(means[:, q - 1]).mean() for q in range(1, quantiles + 1)}
-        row |= {"top_minus_bottom": pd.Series(spread).mean(), "rank_autocorrelation": autocorrelation}
-        summary.append(row | {"top_turnover": turnover[quantiles], "bottom_turnover": turnover[1]})
-    return pd.concat(daily, ignore_index=True), pd.DataFrame(summary)
+    daily = daily_metrics(factor, close, days, horizons, quantiles)
+    has = daily["pearson_ic"].notna() | daily["spearman_ic"].notna()
+    columns = ["date", "horizon", "pearson_ic", "spearman_ic", "top_minus_bottom"]
+    return daily.loc[has, columns].reset_index(drop=True), summarize(daily, quantiles)
+
+
+def summarize(daily: pd.DataFrame, quantiles: int = QUANTILES) -> pd.DataFrame:
+    """Per horizon: days with an IC and their span, mean ICs, rank IC std and IR, and the means of the rest."""
+    with_ic = daily[daily["pearson_ic"].notna() | daily["spearman_ic"].notna()]
+    span = with_ic.groupby("horizon")["date"].agg(days="count", start_date="min", end_date="max")
+    means = daily.groupby("horizon").mean(numeric_only=True)
+    summary = span.join(
+        means.rename(columns={"pearson_ic": "mean_pearson_ic", "spearman_ic": "mean_spearman_ic"}), how="outer"
+    )
+    summary["spearman_ic_std"] = with_ic.groupby("horizon")["spearman_ic"].std(ddof=1)
+    std = summary["spearman_ic_std"]
+    summary["ic_ir"] = (summary["mean_spearman_ic"] / std).where(std > 0)
+    summary["days"] = summary["days"].fillna(0).astype(int)
+    quantile_columns = [f"q{q}_return" for q in range(1, quantiles + 1)]
+    order = ["days", "start_date", "end_date", "mean_pearson_ic", "mean_spearman_ic", "spearman_ic_std", "ic_ir"]
+    rest = ["top_minus_bottom", "rank_autocorrelation", "top_turnover", "bottom_turnover"]
+    return summary[order + quantile_columns + rest].reset_index()
 
 
 def daily_metrics(
