@@ -149,3 +149,6 @@ def adv_21d(x: FactorInputs) -> np.ndarray:
 
 def max_lookback() -> int:
     return max(f.lookback for f in FACTORS)
+
+
+from stratengine_assets.research import custom_factors  # noqa: E402, F401  (registers the user's factors here, once)

@@ -17,7 +17,6 @@ from resources import WarehouseResource
 from resources.warehouse import append_rows, transaction
 from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.price_history import price_rows
-from stratengine_assets.research import custom_factors  # noqa: F401  (registers the user's factors)
 from stratengine_assets.research.factor_library import FACTORS, FactorInputs, max_lookback
 from stratengine_assets.research.factor_math import (
     as_of,

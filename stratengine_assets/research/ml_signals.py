@@ -15,9 +15,10 @@ from stratengine_assets.research.walk_forward import Fit, history_needed, walk_f
 from stratengine_assets.strategies import Strategy
 
 PANEL_SQL = """
-SELECT date, ticker, factor, {score} AS value FROM factors
-WHERE date BETWEEN $first AND $last AND list_contains($features, factor)
+SELECT date, ticker, {score} AS value FROM factors
+WHERE date BETWEEN $first AND $last AND factor = $factor AND {score} IS NOT NULL
 """
+TICKERS_SQL = "SELECT DISTINCT ticker FROM factors WHERE date BETWEEN $first AND $last ORDER BY ticker"
 
 
 def feature_names(strategy: Strategy) -> list[str]:
@@ -33,19 +34,16 @@ def feature_names(strategy: Strategy) -> list[str]:
 def feature_panel(
     conn, strategy: Strategy, days: pd.DatetimeIndex, names: list[str]
 ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`."""
+    """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`, read one factor at a
+    time so memory stays at the panel's size."""
     score = "sector_zscore" if strategy.sector_neutral else "zscore"
-    rows = conn.execute(
-        PANEL_SQL.format(score=score), {"first": days[0].date(), "last": days[-1].date(), "features": names}
-    ).df()
-    tickers = pd.Index(sorted(rows["ticker"].unique()))
+    window = {"first": days[0].date(), "last": days[-1].date()}
+    tickers = pd.Index(conn.execute(TICKERS_SQL, window).df()["ticker"])
     panel = np.full((len(days), len(tickers), len(names)), np.nan)
-    rows = rows.dropna(subset=["value"])
-    panel[
-        days.get_indexer(pd.to_datetime(rows["date"])),
-        tickers.get_indexer(rows["ticker"]),
-        pd.Index(names).get_indexer(rows["factor"]),
-    ] = rows["value"].to_numpy()
+    for k, name in enumerate(names):
+        rows = conn.execute(PANEL_SQL.format(score=score), {**window, "factor": name}).fetchnumpy()
+        row = days.get_indexer(pd.to_datetime(rows["date"]))
+        panel[row, tickers.get_indexer(pd.Index(rows["ticker"])), k] = rows["value"]
     return tickers, panel, close_matrix(conn, tickers, days)
 
 
