@@ -178,3 +178,17 @@ def test_purging_stops_a_model_memorizing_labels_that_overlap_the_prediction_win
     """
     assert abs(_memorization_ic()) < 0.15
     assert _memorization_ic(monkeypatch) > 0.5
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_feature_without_history_in_the_window_is_ignored_not_fatal(model):
+    n_days, n_names = 200, 60
+    days = _calendar(n_days)
+    features, close = _panel(n_days, n_names, seed=3)
+    spec = ModelSpec(model=model, **SMALL)
+    late = features.copy()
+    late[:150, :, 1] = np.nan  # a factor whose lookback ends inside the history: no values in early windows
+    predictions, fits = walk_forward(late, close, days, spec, days[100], days[-1])
+    assert len(fits) >= 5 and np.isfinite(predictions[100:]).any(axis=1).all()
+    without, _ = walk_forward(np.delete(late, 1, axis=2), close, days, spec, days[100], days[140])
+    assert np.allclose(predictions[100:141], without[100:141], equal_nan=True, atol=1e-9)

@@ -136,10 +136,16 @@ def design(x: np.ndarray, model: str) -> np.ndarray:
 
 
 def _samples(features: np.ndarray, labels: np.ndarray, rows: slice, model: str) -> tuple[np.ndarray, np.ndarray]:
-    """Training matrix and labels of the (day, ticker) samples in rows that carry a label, day-major."""
+    """Training matrix and labels of the (day, ticker) samples in rows that carry a label, day-major.
+
+    A feature with no value in the window (a long-lookback factor early in the history) enters as a constant 0,
+    which no model can split on or weight, instead of a column HistGradientBoosting cannot bin.
+    """
     y = labels[rows].reshape(-1)
     keep = np.isfinite(y)
-    return design(features[rows].reshape(-1, features.shape[2])[keep], model), y[keep]
+    x = features[rows].reshape(-1, features.shape[2])[keep]
+    x[:, ~np.isfinite(x).any(axis=0)] = 0.0
+    return design(x, model), y[keep]
 
 
 def _predict(estimator: RegressorMixin, features: np.ndarray, model: str) -> np.ndarray:
