@@ -50,6 +50,11 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     conn.execute("COMMIT")
 
 
+def member_of(column: str, kind: str = "VARCHAR", param: str = "?") -> str:
+    """SQL for `column` in a list parameter, as a hash semi-join: list_contains scans the list once per row."""
+    return f"{column} IN (SELECT unnest({param}::{kind}[]))"
+
+
 def checked_table(table: str) -> str:
     """Only tables declared in the schema reach SQL text."""
     if table not in TABLES:

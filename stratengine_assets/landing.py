@@ -11,6 +11,7 @@ from dagster import DagsterInstance
 from partitions.definitions import add_tickers
 from resources.vendors import VendorFileError
 from resources.vendors.detect import dataset_of, detect_vendor
+from resources.warehouse import member_of
 from stratengine_assets.ingestion.manifest import landed_tickers, register_price_files
 
 
@@ -41,11 +42,11 @@ def land_files(paths: list[Path], resources: dict, instance: DagsterInstance, ve
         register_price_files(conn, zone)
         manifest = conn.execute(
             "SELECT key, status, error, row_count, first_date, last_date FROM landing_manifest "
-            "WHERE list_contains(?, key)",
+            f"WHERE {member_of('key')}",
             [keys],
         ).df()
         quarantined = conn.execute(
-            "SELECT reason, count(*) AS n FROM quarantine WHERE list_contains(?, source_file) GROUP BY 1", [keys]
+            f"SELECT reason, count(*) AS n FROM quarantine WHERE {member_of('source_file')} GROUP BY 1", [keys]
         ).df()
     tickers = add_tickers(instance, landed_tickers(zone))
     return {

@@ -11,7 +11,7 @@ import pandas as pd
 from partitions.trading_calendar import calendar_start, trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource, file_checksum
 from resources.vendors import PRICE_VENDORS, VendorFileError, parse_securities
-from resources.warehouse import replace_slice, transaction
+from resources.warehouse import member_of, replace_slice, transaction
 
 MANIFEST_COLUMNS = ["key", "version", "checksum", "first_date", "last_date", "status", "error"]
 
@@ -170,7 +170,7 @@ def record_reference_files(
 
 
 def mark_ingested(conn: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
-    conn.execute("UPDATE landing_manifest SET ingested_at = ? WHERE list_contains(?, key)", [_now(), keys])
+    conn.execute(f"UPDATE landing_manifest SET ingested_at = ? WHERE {member_of('key')}", [_now(), keys])
 
 
 def register_price_files(conn: duckdb.DuckDBPyConnection, zone: LandingZoneResource) -> dict[str, str]:

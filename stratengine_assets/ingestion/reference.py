@@ -15,7 +15,7 @@ from resources.vendors import (
 )
 from resources.vendors.common import ticker_from_name
 from resources.vendors.edgar import parse_companyfacts
-from resources.warehouse import replace_slice, transaction
+from resources.warehouse import member_of, replace_slice, transaction
 from resources.warehouse_models import FundamentalsModel
 from stratengine_assets.ingestion.manifest import record_reference_files
 from stratengine_assets.settings import fundamentals_lag_days
@@ -171,12 +171,12 @@ def fundamentals(
     keys = sorted(tickers)
     with warehouse.get_connection() as conn:
         with transaction(conn):
-            written = replace_slice(conn, "fundamentals", table, "list_contains(?, ticker)", [keys])
+            written = replace_slice(conn, "fundamentals", table, member_of("ticker"), [keys])
             replace_slice(
-                conn, "quarantine", quarantined, "dataset = 'fundamentals' AND list_contains(?, ticker)", [keys]
+                conn, "quarantine", quarantined, f"dataset = 'fundamentals' AND {member_of('ticker')}", [keys]
             )
         record_reference_files(conn, landing_zone, "fundamentals", failed)
-        stored = conn.execute("SELECT * FROM fundamentals WHERE list_contains(?, ticker)", [keys]).df()
+        stored = conn.execute(f"SELECT * FROM fundamentals WHERE {member_of('ticker')}", [keys]).df()
     for note in corrected:
         context.log.warning(f"fiscal year contradicts the period end, period end kept: {note}")
     return MaterializeResult(

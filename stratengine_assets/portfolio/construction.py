@@ -22,7 +22,7 @@ SELECT s.signal_timestamp AS date, s.symbol AS ticker, s.signal,
 FROM signals s
 LEFT JOIN factors f ON f.date = s.signal_timestamp AND f.ticker = s.symbol AND f.factor = 'beta_252d'
 LEFT JOIN securities sec ON sec.ticker = s.symbol
-WHERE s.strategy_id = $strategy AND list_contains($days, s.signal_timestamp)
+WHERE s.strategy_id = $strategy AND s.signal_timestamp IN (SELECT unnest($days::DATE[]))
 """
 
 PREVIOUS_SQL = """
@@ -76,7 +76,7 @@ def solve(
 
 RANKED_SQL = """
 SELECT date, ticker, raw_value FROM factors
-WHERE factor = $factor AND list_contains($days, date) AND raw_value > 0
+WHERE factor = $factor AND date IN (SELECT unnest($days::DATE[])) AND raw_value > 0
 QUALIFY row_number() OVER (PARTITION BY date ORDER BY raw_value DESC, ticker) <= $top_n
 """
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from resources.warehouse import member_of
 from stratengine_assets.portfolio.rebalance import rebalance_dates
 
 MODES = ("lump_sum", "sip")
@@ -100,7 +101,7 @@ def investor_plan(conn, strategy, amount: float, mode: str, current: pd.Series |
     wanted = sorted(set(targets["ticker"]) | set(current.index))
     closes = (
         conn.execute(
-            "SELECT ticker, close FROM prices WHERE list_contains(?, ticker) AND date <= ? "
+            f"SELECT ticker, close FROM prices WHERE {member_of('ticker')} AND date <= ? "
             "QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) = 1",
             [wanted, latest],
         )

@@ -14,7 +14,7 @@ from dagster import (
 
 from partitions.trading_calendar import shift_trading_days, trading_days
 from resources import WarehouseResource
-from resources.warehouse import append_rows, transaction
+from resources.warehouse import append_rows, member_of, transaction
 from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.price_history import price_rows
 from stratengine_assets.research.factor_library import FACTORS, FactorInputs, max_lookback
@@ -43,7 +43,7 @@ def load_inputs(conn, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Datet
     bars = price_rows(conn, tickers, days[0], last, fields=("close", "dollar_volume"))
     facts = conn.execute(
         "SELECT ticker, metric, period_end, known_at, value FROM fundamentals "
-        "WHERE list_contains(?, ticker) AND known_at <= ?",
+        f"WHERE {member_of('ticker')} AND known_at <= ?",
         [list(tickers), last],
     ).df()
     benchmark = strategy_book().universe.benchmark

@@ -17,7 +17,7 @@ from dagster import (
 
 from partitions import tickers_partitions
 from resources import WarehouseResource
-from resources.warehouse import replace_slice, transaction
+from resources.warehouse import member_of, replace_slice, transaction
 from resources.warehouse_models import FracDiffModel
 from stratengine_assets.research.fracdiff import (
     ADF_PVALUE,
@@ -30,7 +30,7 @@ from stratengine_assets.research.fracdiff import (
 from stratengine_assets.settings import env_or_default
 from stratengine_assets.table_checks import schema_check
 
-TICKER_SLICE = "ticker IN (SELECT unnest(?::VARCHAR[]))"
+TICKER_SLICE = member_of("ticker")
 PRICES_SQL = f"SELECT ticker, date, close FROM prices WHERE {TICKER_SLICE} ORDER BY ticker, date"
 PER_TICKER_METADATA = 10
 SHOWN_SKIPS = 100
