@@ -169,8 +169,9 @@ def daily_metrics(
     """Every per-day number evaluate() averages, one row per day x horizon that has a sample: ICs, the raw mean
     forward return per quantile, top minus bottom, rank autocorrelation and top/bottom quantile turnover."""
     labels, clean, forwards = evaluation_sample(factor, close, horizons, quantiles)
+    ranks = _row_ranks(clean)  # inside the sample factor and every forward return are finite together
     shared = {
-        "rank_autocorrelation": rank_autocorrelation(clean),
+        "rank_autocorrelation": _row_pearson(ranks, lagged(ranks, 1)),
         "top_turnover": quantile_turnover(labels, quantiles),
         "bottom_turnover": quantile_turnover(labels, 1),
     }
@@ -182,8 +183,8 @@ def daily_metrics(
             {
                 "date": days,
                 "horizon": h,
-                "pearson_ic": daily_ic(clean, forwards[h], "pearson"),
-                "spearman_ic": daily_ic(clean, forwards[h], "spearman"),
+                "pearson_ic": _row_pearson(clean, forwards[h]),
+                "spearman_ic": _row_pearson(ranks, _row_ranks(forwards[h])),
                 **{f"q{q}_return": means[:, q - 1] for q in range(1, quantiles + 1)},
                 "top_minus_bottom": means[:, -1] - means[:, 0],
                 **shared,
