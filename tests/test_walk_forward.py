@@ -192,3 +192,28 @@ def test_a_feature_without_history_in_the_window_is_ignored_not_fatal(model):
     assert len(fits) >= 5 and np.isfinite(predictions[100:]).any(axis=1).all()
     without, _ = walk_forward(np.delete(late, 1, axis=2), close, days, spec, days[100], days[140])
     assert np.allclose(predictions[100:141], without[100:141], equal_nan=True, atol=1e-9)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_subsampled_fits_draw_the_same_samples_whatever_the_ticker_axis(model):
+    n_days, n_names = 200, 60
+    days = _calendar(n_days)
+    features, close = _panel(n_days, n_names, seed=8)
+    names = [f"N{i:02d}" for i in range(n_names)]
+    spec = ModelSpec(model=model, **{**SMALL, "max_train_samples": 1200})
+    predictions, fits = walk_forward(features, close, days, spec, days[120], days[-1], tickers=names)
+    assert all(900 < fit.samples < 1500 for fit in fits)  # about 1,200 of the ~3,500 labelled samples
+    order = np.random.default_rng(1).permutation(n_names)
+    extra = np.full((n_days, 1), np.nan)  # a name with no data, as a longer load would bring
+    shuffled, _ = walk_forward(
+        np.concatenate([features[:, order], extra[:, :, None].repeat(features.shape[2], axis=2)], axis=1),
+        np.concatenate([close[:, order], extra], axis=1),
+        days,
+        spec,
+        days[120],
+        days[-1],
+        tickers=[*np.array(names)[order], "EMPTY"],
+    )
+    assert np.allclose(shuffled[:, :n_names], predictions[:, order], equal_nan=True, atol=1e-9)
+    unsampled, _ = walk_forward(features, close, days, ModelSpec(model=model, **SMALL), days[120], days[-1])
+    assert not np.allclose(unsampled[120:], predictions[120:], equal_nan=True)

@@ -76,7 +76,7 @@ def model_signals(
     tickers, panel, close = feature_panel(conn, strategy, days, names)
     if tickers.empty:
         return pd.DataFrame(), pd.DataFrame()
-    predictions, fits = walk_forward(panel, close, days, spec, first, last, names)
+    predictions, fits = walk_forward(panel, close, days, spec, first, last, names, tickers)
     z = winsorized_zscores(predictions, np.isfinite(predictions))
     row, col = np.nonzero(np.isfinite(z))
     after = pd.DatetimeIndex([*days[1:], next_trading_day(days[-1])])

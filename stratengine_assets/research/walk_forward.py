@@ -13,6 +13,7 @@ the calendar: the same day gets the same model whatever range is loaded, provide
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ class ModelSpec:
     train_window: int = 504
     refit_every: int = 21
     min_train_samples: int = 1000
+    max_train_samples: int | None = 250_000  # beyond this a fit uses a fixed pseudo-random share of the samples
     params: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -135,17 +137,33 @@ def design(x: np.ndarray, model: str) -> np.ndarray:
     return np.where(np.isfinite(x), x, np.nan if model == "hist_gradient_boosting" else 0.0)
 
 
-def _samples(features: np.ndarray, labels: np.ndarray, rows: slice, model: str) -> tuple[np.ndarray, np.ndarray]:
-    """Training matrix and labels of the (day, ticker) samples in rows that carry a label, day-major.
+def sample_keys(days: pd.DatetimeIndex, tickers: Sequence[str]) -> np.ndarray:
+    """A fixed pseudo-random number in [0, 1) per (day, ticker), from the date and the ticker's name only, so any
+    loaded range and ticker set draws the same subsample (splitmix64 of the pair)."""
+    day = np.busday_count(ANCHOR, days.values.astype("datetime64[D]")).astype(np.uint64)
+    name = np.array([zlib.crc32(str(t).encode()) for t in tickers], dtype=np.uint64)
+    z = day[:, None] * np.uint64(0x9E3779B97F4A7C15) + name[None, :]
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return (z ^ (z >> np.uint64(31))).astype(np.float64) / 2.0**64
+
+
+def _samples(
+    features: np.ndarray, labels: np.ndarray, keys: np.ndarray, rows: slice, spec: ModelSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training matrix and labels of the (day, ticker) samples in rows that carry a label, day-major; above
+    max_train_samples, the samples whose key falls below max / labelled.
 
     A feature with no value in the window (a long-lookback factor early in the history) enters as a constant 0,
     which no model can split on or weight, instead of a column HistGradientBoosting cannot bin.
     """
     y = labels[rows].reshape(-1)
     keep = np.isfinite(y)
+    if spec.max_train_samples and keep.sum() > spec.max_train_samples:
+        keep &= keys[rows].reshape(-1) < spec.max_train_samples / keep.sum()
     x = features[rows].reshape(-1, features.shape[2])[keep]
     x[:, ~np.isfinite(x).any(axis=0)] = 0.0
-    return design(x, model), y[keep]
+    return design(x, spec.model), y[keep]
 
 
 def _predict(estimator: RegressorMixin, features: np.ndarray, model: str) -> np.ndarray:
@@ -174,11 +192,13 @@ def walk_forward(
     first: pd.Timestamp,
     last: pd.Timestamp,
     feature_names: Sequence[str] | None = None,
+    tickers: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, list[Fit]]:
     """Predictions for days in [first, last] (NaN elsewhere) and the fits that made them.
 
     Day t is scored from its own features by the model fitted at the latest fit day f <= t; NaN when that fit's
-    window starts before the panel or holds fewer than min_train_samples samples.
+    window starts before the panel or holds fewer than min_train_samples samples. `tickers` names the columns for
+    the subsample draw (default their positions; pass names when the ticker set depends on the loaded range).
     """
     features, close = np.asarray(features, dtype=np.float64), np.asarray(close, dtype=np.float64)
     _check(features, close, days)
@@ -189,6 +209,7 @@ def walk_forward(
     if first_index > last_index:
         return predictions, []
     labels = ranked_labels(features, close, spec.horizon)
+    keys = sample_keys(days, tickers if tickers is not None else range(close.shape[1]))
     starts = fit_dates(days, first_index, last_index, spec.refit_every)
     ends = np.append(starts[1:], last_index + 1)
     fits = []
@@ -196,7 +217,7 @@ def walk_forward(
         if fit_index < first_complete_fit(spec):
             continue
         rows = training_rows(fit_index, spec)
-        x, y = _samples(features, labels, rows, spec.model)
+        x, y = _samples(features, labels, keys, rows, spec)
         if len(y) < max(spec.min_train_samples, 1):
             continue
         estimator = spec.build().fit(x, y)
