@@ -1,5 +1,5 @@
-"""After every successful daily update: re-run the backtest, the in-sample grid and the out-of-sample simulation,
-so their metrics include the new day, and the per-ticker fractional differences, so they reach it too."""
+"""After every successful daily update: re-run the backtest, so its metrics include the new day, and the
+per-ticker fractional differences, so they reach it too."""
 
 from dagster import (
     AssetSelection,
@@ -16,9 +16,7 @@ from sensors.schedules import daily_update_job
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
-backtest_job = define_asset_job(
-    "backtest_job", selection=AssetSelection.assets("backtest", "backtest_grid", "oos_simulation")
-)
+backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets("backtest"))
 frac_diff_job = define_asset_job("frac_diff_job", selection=AssetSelection.assets("frac_diff"))
 
 
@@ -30,8 +28,7 @@ frac_diff_job = define_asset_job("frac_diff_job", selection=AssetSelection.asset
     default_status=DefaultSensorStatus.RUNNING,
 )
 def refresh_after_daily_update(context: RunStatusSensorContext) -> list[RunRequest]:
-    """Per successful daily_update_job run: one backtest, grid and out-of-sample run, and one frac_diff run over
-    every ticker partition."""
+    """Per successful daily_update_job run: one backtest run, and one frac_diff run over every ticker partition."""
     run_id = context.dagster_run.run_id
     requests = [RunRequest(run_key=f"backtest-after-{run_id}", job_name=backtest_job.name)]
     tickers = context.instance.get_dynamic_partitions(tickers_partitions.name)  # in partition order

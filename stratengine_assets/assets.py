@@ -18,6 +18,6 @@ from stratengine_assets.research.universe import universe
 REFERENCE_ASSETS = [securities, fundamentals]
 DAILY_ASSETS = [raw_prices, prices, universe, factors, signals, factor_evaluation, target_portfolio, portfolio_risk]
 TICKER_ASSETS = [frac_diff]
-RESEARCH_ASSETS = [backtest, backtest_grid, oos_simulation]
-ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, *TICKER_ASSETS, *RESEARCH_ASSETS, investor_portfolio]
+RESEARCH_ASSETS = [backtest_grid, oos_simulation]  # tuning: weekly or on demand, not every day
+ALL_ASSETS = [*REFERENCE_ASSETS, *DAILY_ASSETS, *TICKER_ASSETS, backtest, *RESEARCH_ASSETS, investor_portfolio]
 ASSET_CHECKS = [signals_point_in_time]

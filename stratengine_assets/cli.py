@@ -1,4 +1,4 @@
-"""The `stratengine` command line: demo, land, fetch, synth, update."""
+"""The `stratengine` command line: demo, land, fetch, synth, update, research, portfolio."""
 
 from __future__ import annotations
 
@@ -101,6 +101,20 @@ def update() -> int:
     return 0
 
 
+def research() -> int:
+    from stratengine_assets.demo import format_research, summarize
+    from stratengine_assets.update import run_research
+
+    instance, resources, direct = _context()
+    run_research(instance, resources, say)
+    summary = summarize(str(direct["warehouse"].database))
+    if summary["grid"].empty:
+        say("nothing to research yet: no signals and prices; run `stratengine update` (or `demo`) first")
+        return 1
+    say("\n".join(format_research(summary)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stratengine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     landing.add_argument("paths", nargs="+", type=Path)
     landing.add_argument("--vendor", help="vendor layout, when it cannot be told from the file")
     commands.add_parser("update", help="materialize every missing or stale partition, then the backtest")
+    commands.add_parser(
+        "research", help="backtest every strategy's grid in sample, then the selected run out of sample"
+    )
     investor = commands.add_parser("portfolio", help="whole shares of a strategy's latest portfolio for an amount")
     investor.add_argument("--strategy", default="lo_minvar")
     investor.add_argument("--amount", type=float, required=True)
@@ -142,6 +159,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return portfolio(args.strategy, args.amount, args.mode, args.holdings)
     if args.command == "synth":
         return synth(args.names, args.days, args.seed)
+    if args.command == "research":
+        return research()
     return update()
 
 

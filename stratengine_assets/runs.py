@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dagster import AssetsDefinition, DagsterInstance, materialize
 
 from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS, DAILY_ASSETS, RESEARCH_ASSETS
+from stratengine_assets.backtest.backtest import backtest
 from stratengine_assets.ingestion.reference import fundamentals, securities
 from stratengine_assets.research.fractional_diff import frac_diff
 
@@ -45,7 +46,8 @@ def run_step(
 def materialize_days(
     instance: DagsterInstance, resources: dict, first: str, last: str, say: Say, reference_tickers: list[str] = ()
 ) -> dict[str, float]:
-    """Reference data (when tickers are given), every trading-day asset over [first, last], then backtest."""
+    """Reference data and frac_diff (when tickers are given), every trading-day asset over [first, last], then the
+    backtest, the in-sample grid and the out-of-sample simulation."""
     date_range = {RANGE_START: first, RANGE_END: last}
     steps = []
     if reference_tickers:
@@ -54,7 +56,7 @@ def materialize_days(
     steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
     if reference_tickers:
         steps.append(("frac_diff", [frac_diff], ticker_range))
-    steps += [(a.key.to_user_string(), [a], {}) for a in RESEARCH_ASSETS]
+    steps += [(a.key.to_user_string(), [a], {}) for a in [backtest, *RESEARCH_ASSETS]]
     return {
         name: run_step(f"[{n}/{len(steps)}] {name}", assets, instance, resources, tags, say)
         for n, (name, assets, tags) in enumerate(steps, start=1)

@@ -57,7 +57,8 @@ def _reference_is_stale(instance: DagsterInstance, zone: LandingZoneResource, as
 
 def run_update(instance: DagsterInstance, resources: dict, direct: dict, say: Say) -> dict:
     """Register new files, then run reference data, the stale or missing day ranges, and the backtest."""
-    from stratengine_assets.assets import DAILY_ASSETS, RESEARCH_ASSETS
+    from stratengine_assets.assets import DAILY_ASSETS
+    from stratengine_assets.backtest.backtest import backtest
     from stratengine_assets.ingestion.reference import fundamentals, securities
     from stratengine_assets.research.fractional_diff import frac_diff
 
@@ -81,9 +82,8 @@ def run_update(instance: DagsterInstance, resources: dict, direct: dict, say: Sa
     if ranges and tickers:
         tags = {RANGE_START: tickers[0], RANGE_END: tickers[-1]}
         timings["frac_diff"] = run_step("frac_diff", [frac_diff], instance, resources, tags, say)
-    for asset in RESEARCH_ASSETS if ranges else []:
-        name = asset.key.to_user_string()
-        timings[name] = run_step(name, [asset], instance, resources, {}, say)
+    if ranges:
+        timings["backtest"] = run_step("backtest", [backtest], instance, resources, {}, say)
     return {"ranges": ranges, "failed": failed, "timings": timings, "summary": summarize(direct, ranges)}
 
 
@@ -107,3 +107,13 @@ def summarize(direct: dict, ranges: list[tuple[str, str]]) -> pd.DataFrame:
             ).fetchall()
     frame = pd.DataFrame(rows, columns=["what", "rows"])
     return frame.groupby("what", as_index=False)["rows"].sum()
+
+
+def run_research(instance: DagsterInstance, resources: dict, say: Say) -> dict[str, float]:
+    """The in-sample grid and then the out-of-sample simulation, over everything materialized."""
+    from stratengine_assets.assets import RESEARCH_ASSETS
+
+    return {
+        asset.key.to_user_string(): run_step(asset.key.to_user_string(), [asset], instance, resources, {}, say)
+        for asset in RESEARCH_ASSETS
+    }

@@ -56,3 +56,5 @@ def test_errors_say_what_to_do_instead_of_a_traceback(project, tmp_path, capsys)
     assert "no such file or folder" in capsys.readouterr().out
     assert main(["portfolio", "--strategy", "lo_minvar", "--amount", "1000"]) == 2
     assert "run `stratengine update` first" in capsys.readouterr().out
+    assert main(["research"]) == 1
+    assert "nothing to research yet" in capsys.readouterr().out
