@@ -1,5 +1,6 @@
 """factor_evaluation: Alphalens' statistics for every factor and strategy signal, one trading day at a time."""
 
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetDep,
@@ -15,7 +16,6 @@ from resources.warehouse import append_rows, replace_slice, transaction
 from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.price_history import close_matrix
 from stratengine_assets.research.evaluation_math import HORIZONS, QUANTILES, daily_metrics
-from stratengine_assets.research.factor_math import to_matrix
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.trading_day_asset import trading_day_asset
@@ -23,11 +23,16 @@ from stratengine_assets.trading_day_asset import trading_day_asset
 EVALUATION_LAG = max(HORIZONS)  # a day is evaluated once its longest forward return is known
 SIGNAL_PREFIX = "signal/"
 
+NAMES_SQL = """
+SELECT DISTINCT factor AS name, ticker FROM factors WHERE date BETWEEN $first AND $last
+UNION
+SELECT DISTINCT $prefix || strategy_id, symbol FROM signals WHERE signal_timestamp BETWEEN $first AND $last
+"""
 SCORES_SQL = """
-SELECT date, ticker, factor AS name, zscore AS value FROM factors WHERE date BETWEEN $first AND $last
+SELECT date, ticker, zscore AS value FROM factors WHERE date BETWEEN $first AND $last AND factor = $name
 UNION ALL
-SELECT signal_timestamp, symbol, $prefix || strategy_id, signal FROM signals
-WHERE signal_timestamp BETWEEN $first AND $last
+SELECT signal_timestamp, symbol, signal FROM signals
+WHERE signal_timestamp BETWEEN $first AND $last AND $prefix || strategy_id = $name
 """
 
 SUMMARY_SQL = """
@@ -51,17 +56,22 @@ def evaluated_days(first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestam
 
 
 def evaluation_rows(conn, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """Per factor and signal, the daily metrics of factor dates [first, last] (the day before feeds the lags)."""
-    start = shift_trading_days(first, -1)
-    scores = conn.execute(SCORES_SQL, {"first": start.date(), "last": last.date(), "prefix": SIGNAL_PREFIX}).df()
-    if scores.empty:
+    """Per factor and signal, the daily metrics of factor dates [first, last] (the day before feeds the lags),
+    read one factor or signal at a time so memory stays at a few day x ticker matrices."""
+    window = {"first": shift_trading_days(first, -1).date(), "last": last.date(), "prefix": SIGNAL_PREFIX}
+    names = conn.execute(NAMES_SQL, window).df()
+    if names.empty:
         return pd.DataFrame()
-    days = trading_days(start, shift_trading_days(last, EVALUATION_LAG))
-    tickers = pd.Index(sorted(scores["ticker"].unique()))
+    days = trading_days(window["first"], shift_trading_days(last, EVALUATION_LAG))
+    tickers = pd.Index(sorted(names["ticker"].unique()))
     close = close_matrix(conn, tickers, days)
     frames = []
-    for name, group in scores.groupby("name"):
-        metrics = daily_metrics(to_matrix(group, "value", days, tickers), close, days, HORIZONS, QUANTILES)
+    for name in sorted(names["name"].unique()):
+        scores = conn.execute(SCORES_SQL, {**window, "name": name}).fetchnumpy()
+        factor = np.full(close.shape, np.nan)
+        rows, cols = days.get_indexer(pd.to_datetime(scores["date"])), tickers.get_indexer(scores["ticker"])
+        factor[rows, cols] = scores["value"]
+        metrics = daily_metrics(factor, close, days, HORIZONS, QUANTILES)
         frames.append(metrics[metrics["date"].between(first, last)].assign(factor=name))
     return pd.concat(frames, ignore_index=True)
 

@@ -68,15 +68,37 @@ def fit_rows(strategy: Strategy, fits: list[Fit]) -> pd.DataFrame:
 
 
 def model_signals(
-    conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp
+    conn, strategies: list[Strategy], first: pd.Timestamp, last: pd.Timestamp
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per model strategy: signal rows (the prediction's cross-sectional z-score) for [first, last] and the fits
+    that made them. Strategies reading the same scores share one panel, loaded over the longest history any of
+    them needs (a longer load gives the same predictions)."""
+    groups: dict[tuple, list[Strategy]] = {}
+    for strategy in strategies:
+        groups.setdefault((strategy.sector_neutral, tuple(feature_names(strategy))), []).append(strategy)
+    out = {}
+    for (_, names), members in groups.items():
+        history = max(history_needed(s.model_spec()) for s in members)
+        days = trading_days(shift_trading_days(first, -history), last)
+        tickers, panel, close = feature_panel(conn, members[0], days, list(names))
+        for strategy in members:
+            out[strategy.strategy_id] = _predict_rows(strategy, tickers, panel, close, days, first, last)
+    return out
+
+
+def _predict_rows(
+    strategy: Strategy,
+    tickers: pd.Index,
+    panel: np.ndarray,
+    close: np.ndarray,
+    days: pd.DatetimeIndex,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Signal rows (the prediction's cross-sectional z-score) for [first, last] and the fits that made them."""
-    spec, names = strategy.model_spec(), feature_names(strategy)
-    days = trading_days(shift_trading_days(first, -history_needed(spec)), last)
-    tickers, panel, close = feature_panel(conn, strategy, days, names)
     if tickers.empty:
         return pd.DataFrame(), pd.DataFrame()
-    predictions, fits = walk_forward(panel, close, days, spec, first, last, names, tickers)
+    names = feature_names(strategy)
+    predictions, fits = walk_forward(panel, close, days, strategy.model_spec(), first, last, names, tickers)
     z = winsorized_zscores(predictions, np.isfinite(predictions))
     row, col = np.nonzero(np.isfinite(z))
     after = pd.DatetimeIndex([*days[1:], next_trading_day(days[-1])])

@@ -53,7 +53,7 @@ def signals(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     fits = {}
     with warehouse.get_connection() as conn:
         register_calendar(conn, first, last)
-        models = {s.strategy_id: model_signals(conn, s, first, last) for s in _strategies(model=True)}
+        models = model_signals(conn, _strategies(model=True), first, last)
         with transaction(conn):
             conn.execute("DELETE FROM signals WHERE signal_timestamp BETWEEN ? AND ?", [first, last])
             for strategy in _strategies(model=False):
