@@ -106,12 +106,13 @@ def build(args: argparse.Namespace) -> dict:
 
 
 def update(args: argparse.Namespace) -> dict:
-    """Phase 4: the daily update, every trading-day asset for the newly landed day, then the backtest."""
+    """Phase 4: the daily update, every trading-day asset for the newly landed day, then the backtest (the weekly
+    research job, grid and out-of-sample, is not daily work)."""
     from stratengine_assets.runs import materialize_days
 
     instance, resources, _ = dagster_context()
     with instance:
-        steps = materialize_days(instance, resources, args.day, args.day, say)
+        steps = materialize_days(instance, resources, args.day, args.day, say, research=False)
     return {"steps": steps}
 
 

@@ -44,10 +44,16 @@ def run_step(
 
 
 def materialize_days(
-    instance: DagsterInstance, resources: dict, first: str, last: str, say: Say, reference_tickers: list[str] = ()
+    instance: DagsterInstance,
+    resources: dict,
+    first: str,
+    last: str,
+    say: Say,
+    reference_tickers: list[str] = (),
+    research: bool = True,
 ) -> dict[str, float]:
-    """Reference data and frac_diff (when tickers are given), every trading-day asset over [first, last], then the
-    backtest, the in-sample grid and the out-of-sample simulation."""
+    """Reference data and frac_diff (when tickers are given), every trading-day asset over [first, last], the
+    backtest, then (with research) the in-sample grid and the out-of-sample simulation."""
     date_range = {RANGE_START: first, RANGE_END: last}
     steps = []
     if reference_tickers:
@@ -56,7 +62,7 @@ def materialize_days(
     steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
     if reference_tickers:
         steps.append(("frac_diff", [frac_diff], ticker_range))
-    steps += [(a.key.to_user_string(), [a], {}) for a in [backtest, *RESEARCH_ASSETS]]
+    steps += [(a.key.to_user_string(), [a], {}) for a in [backtest, *(RESEARCH_ASSETS if research else [])]]
     return {
         name: run_step(f"[{n}/{len(steps)}] {name}", assets, instance, resources, tags, say)
         for n, (name, assets, tags) in enumerate(steps, start=1)
