@@ -36,3 +36,8 @@ def add_tickers(instance: DagsterInstance, tickers: list[str]) -> list[str]:
     if new:
         instance.add_dynamic_partitions(tickers_partitions.name, new)
     return instance.get_dynamic_partitions(tickers_partitions.name)
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Run tags that make one run materialize the partition key range [first, last]."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}

@@ -11,10 +11,8 @@ from dagster import (
     run_status_sensor,
 )
 
-from partitions import tickers_partitions
+from partitions import range_tags, tickers_partitions
 from sensors.schedules import daily_update_job
-
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets("backtest"))
 frac_diff_job = define_asset_job("frac_diff_job", selection=AssetSelection.assets("frac_diff"))
@@ -37,7 +35,7 @@ def refresh_after_daily_update(context: RunStatusSensorContext) -> list[RunReque
             RunRequest(
                 run_key=f"frac-diff-after-{run_id}",
                 job_name=frac_diff_job.name,
-                tags={RANGE_START: tickers[0], RANGE_END: tickers[-1]},
+                tags=range_tags(tickers[0], tickers[-1]),
             )
         )
     return requests

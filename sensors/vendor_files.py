@@ -19,15 +19,13 @@ from dagster import (
 )
 from filelock import Timeout
 
-from partitions import tickers_partitions, trading_day_partitions
+from partitions import range_tags, tickers_partitions, trading_day_partitions
 from partitions.trading_calendar import calendar_start, trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource
 from resources.vendors import PRICE_VENDORS, VendorFileError, parse_securities
 from resources.vendors.peek import date_span
 from resources.warehouse import WarehouseResource
 from sensors.schedules import daily_update_job
-
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 reference_job = define_asset_job("reference_job", selection=AssetSelection.assets("securities"))
 fundamentals_job = define_asset_job("fundamentals_job", selection=AssetSelection.assets("fundamentals"))
@@ -85,9 +83,7 @@ def _price_requests(zone: LandingZoneResource, files: list[LandedFile], log) -> 
             span = (newest, newest)
         by_span[span].append(landed)
     return [
-        RunRequest(
-            run_key=run_key("prices", group), job_name=daily_update_job.name, tags={RANGE_START: start, RANGE_END: end}
-        )
+        RunRequest(run_key=run_key("prices", group), job_name=daily_update_job.name, tags=range_tags(start, end))
         for (start, end), group in sorted(by_span.items())
     ]
 
@@ -126,7 +122,7 @@ def file_requests(
             RunRequest(
                 run_key=run_key("fundamentals", grouped["fundamentals"]),
                 job_name=fundamentals_job.name,
-                tags={RANGE_START: everyone[0], RANGE_END: everyone[-1]},
+                tags=range_tags(everyone[0], everyone[-1]),
             )
         )
     return requests, new_tickers

@@ -5,13 +5,13 @@ from collections.abc import Callable
 
 from dagster import AssetsDefinition, DagsterInstance, materialize
 
+from partitions import range_tags
 from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS, DAILY_ASSETS, RESEARCH_ASSETS
 from stratengine_assets.backtest.backtest import backtest
 from stratengine_assets.ingestion.reference import fundamentals, securities
 from stratengine_assets.research.fractional_diff import frac_diff
 
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 Say = Callable[[str], None]
 
 
@@ -54,10 +54,10 @@ def materialize_days(
 ) -> dict[str, float]:
     """Reference data and frac_diff (when tickers are given), every trading-day asset over [first, last], the
     backtest, then (with research) the in-sample grid and the out-of-sample simulation."""
-    date_range = {RANGE_START: first, RANGE_END: last}
+    date_range = range_tags(first, last)
     steps = []
     if reference_tickers:
-        ticker_range = {RANGE_START: reference_tickers[0], RANGE_END: reference_tickers[-1]}
+        ticker_range = range_tags(reference_tickers[0], reference_tickers[-1])
         steps += [("securities", [securities], {}), ("fundamentals", [fundamentals], ticker_range)]
     steps += [(a.key.to_user_string(), [a], date_range) for a in DAILY_ASSETS]
     if reference_tickers:

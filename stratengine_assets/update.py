@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 from dagster import AssetKey, DagsterInstance
 
-from partitions import trading_day_partitions
+from partitions import range_tags, trading_day_partitions
 from partitions.definitions import add_tickers
 from resources.landing_zone import LandingZoneResource
 from stratengine_assets.ingestion.manifest import landed_tickers, register_price_files
-from stratengine_assets.runs import RANGE_END, RANGE_START, Say, run_step
+from stratengine_assets.runs import Say, run_step
 
 STALE_PRICE_FILES_SQL = """
 SELECT first_date, last_date FROM landing_manifest
@@ -71,16 +71,16 @@ def run_update(instance: DagsterInstance, resources: dict, direct: dict, say: Sa
     if _reference_is_stale(instance, zone, "securities", "securities"):
         timings["securities"] = run_step("securities", [securities], instance, resources, {}, say)
     if tickers and _reference_is_stale(instance, zone, "fundamentals", "fundamentals"):
-        tags = {RANGE_START: tickers[0], RANGE_END: tickers[-1]}
+        tags = range_tags(tickers[0], tickers[-1])
         timings["fundamentals"] = run_step("fundamentals", [fundamentals], instance, resources, tags, say)
     ranges = contiguous_ranges(days)
     for first, last in ranges:
-        tags = {RANGE_START: first, RANGE_END: last}
+        tags = range_tags(first, last)
         for asset in DAILY_ASSETS:
             name = f"{asset.key.to_user_string()} {first}..{last}"
             timings[name] = run_step(name, [asset], instance, resources, tags, say)
     if ranges and tickers:
-        tags = {RANGE_START: tickers[0], RANGE_END: tickers[-1]}
+        tags = range_tags(tickers[0], tickers[-1])
         timings["frac_diff"] = run_step("frac_diff", [frac_diff], instance, resources, tags, say)
     if ranges:
         timings["backtest"] = run_step("backtest", [backtest], instance, resources, {}, say)

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from dagster import DagsterInstance, RunRequest, build_run_status_sensor_context, build_schedule_context, job, op
 
+from partitions import range_tags
 from partitions.definitions import add_tickers
-from sensors.backtest_refresh import RANGE_END, RANGE_START, refresh_after_daily_update
+from sensors.backtest_refresh import refresh_after_daily_update
 from sensors.schedules import daily_update_schedule
 from stratengine_assets.definitions import defs
 
@@ -94,6 +95,6 @@ def test_a_daily_update_refreshes_research_and_every_ticker():
     backtest, frac_diff = refresh_after_daily_update(context())
     assert backtest.run_key == f"backtest-after-{result.run_id}"
     assert frac_diff.job_name == "frac_diff_job"
-    assert (frac_diff.tags[RANGE_START], frac_diff.tags[RANGE_END]) == ("AAPL", "MSFT")
+    assert frac_diff.tags == range_tags("AAPL", "MSFT")
     add_tickers(instance, ["AMZN"])  # added later, so last in partition order: the range must still reach it
-    assert refresh_after_daily_update(context())[1].tags[RANGE_END] == "AMZN"
+    assert refresh_after_daily_update(context())[1].tags == range_tags("AAPL", "AMZN")
