@@ -172,9 +172,22 @@ def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
         raise ValueError(f"{strategy_id}: factor_weights is empty (or set signal_model)")
     if strategy.signal_model is not None:
         strategy.model_spec()  # raises on an unknown model or bad window
+    _check_factor_names(strategy)
     if strategy.construction == "top_n_equal_weight" and strategy.signal_model is not None:
         raise ValueError(f"{strategy_id}: top_n_equal_weight ranks a factor; it takes no signal_model")
     return strategy
+
+
+def _check_factor_names(strategy: Strategy) -> None:
+    """Features, factor weights and the rank factor must name factors the library has."""
+    from stratengine_assets.research.factor_library import FACTORS
+
+    named = {*strategy.features, *strategy.factor_weights, strategy.rank_factor}
+    unknown = sorted(named - {f.name for f in FACTORS})
+    if unknown:
+        raise ValueError(
+            f"{strategy.strategy_id}: unknown factors {unknown}; the library has {sorted(f.name for f in FACTORS)}"
+        )
 
 
 @lru_cache(maxsize=4)

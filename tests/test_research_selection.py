@@ -59,6 +59,8 @@ HEADER = "[strategies.s]\nfactor_weights = { momentum_12_1 = 1.0 }\n"
         (HEADER + 'signal_model = "xgboost"\n', "model must be one of"),
         (HEADER + 'signal_model = "ridge"\n[strategies.s.model]\nhorizon = 0\n', "need horizon >= 1"),
         ("[research]\nin_sample_fraction = 1.5\n" + HEADER, "in_sample_fraction must be in"),
+        (HEADER.replace("momentum_12_1", "momentum_13_1"), r"unknown factors \['momentum_13_1'\]"),
+        (HEADER + 'signal_model = "ridge"\nfeatures = ["roe", "moon_phase"]\n', "unknown factors"),
     ],
 )
 def test_bad_strategy_files_are_refused_with_the_reason(tmp_path, text, message):
