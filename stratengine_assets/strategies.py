@@ -121,6 +121,11 @@ class Strategy:
             self.cost_aversion * (self.commission_bps + self.slippage_bps) / 1e4 * REBALANCES_PER_YEAR[self.rebalance]
         )
 
+    @property
+    def score_column(self) -> str:
+        """The factors column its signals read: the sector-neutral z-score or the plain one."""
+        return "sector_zscore" if self.sector_neutral else "zscore"
+
     def model_spec(self):
         """The walk-forward ModelSpec of an ML strategy: [model] keys that are ModelSpec fields, the rest params."""
         from stratengine_assets.research.walk_forward import ModelSpec

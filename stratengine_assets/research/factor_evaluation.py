@@ -1,6 +1,5 @@
 """factor_evaluation: Alphalens' statistics for every factor and strategy signal, one trading day at a time."""
 
-import numpy as np
 import pandas as pd
 from dagster import (
     AssetDep,
@@ -16,6 +15,7 @@ from resources.warehouse import append_rows, replace_slice, transaction
 from stratengine_assets.calendar_sql import partition_dates
 from stratengine_assets.price_history import close_matrix
 from stratengine_assets.research.evaluation_math import HORIZONS, QUANTILES, daily_metrics
+from stratengine_assets.research.factor_math import to_matrix
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.trading_day_asset import trading_day_asset
@@ -68,10 +68,7 @@ def evaluation_rows(conn, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFra
     frames = []
     for name in sorted(names["name"].unique()):
         scores = conn.execute(SCORES_SQL, {**window, "name": name}).fetchnumpy()
-        factor = np.full(close.shape, np.nan)
-        rows, cols = days.get_indexer(pd.to_datetime(scores["date"])), tickers.get_indexer(scores["ticker"])
-        factor[rows, cols] = scores["value"]
-        metrics = daily_metrics(factor, close, days, HORIZONS, QUANTILES)
+        metrics = daily_metrics(to_matrix(scores, "value", days, tickers), close, days, HORIZONS, QUANTILES)
         frames.append(metrics[metrics["date"].between(first, last)].assign(factor=name))
     return pd.concat(frames, ignore_index=True)
 

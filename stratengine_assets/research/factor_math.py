@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 TRADING_DAYS_PER_YEAR = 252
 
 
-def to_matrix(rows: pd.DataFrame, column: str, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
-    """Scatter long rows (date, ticker, column) into a days x tickers float matrix; absent cells are NaN."""
+def to_matrix(rows: Mapping[str, ArrayLike], column: str, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    """Scatter long rows (date, ticker, column), a DataFrame or DuckDB's fetchnumpy() columns, into a days x tickers
+    float matrix; absent cells are NaN and rows outside `days` or `tickers` are left out."""
     matrix = np.full((len(days), len(tickers)), np.nan)
     row = days.get_indexer(pd.DatetimeIndex(rows["date"]))
     col = tickers.get_indexer(rows["ticker"])
     keep = (row >= 0) & (col >= 0)
-    matrix[row[keep], col[keep]] = rows[column].to_numpy(dtype="float64")[keep]
+    matrix[row[keep], col[keep]] = np.asarray(rows[column], dtype="float64")[keep]
     return matrix
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from partitions.trading_calendar import next_trading_day, shift_trading_days, trading_days
 from stratengine_assets.price_history import close_matrix
 from stratengine_assets.research.factor_library import FACTORS
-from stratengine_assets.research.factor_math import winsorized_zscores
+from stratengine_assets.research.factor_math import to_matrix, winsorized_zscores
 from stratengine_assets.research.walk_forward import Fit, history_needed, walk_forward
 from stratengine_assets.strategies import Strategy
 
@@ -22,13 +22,8 @@ TICKERS_SQL = "SELECT DISTINCT ticker FROM factors WHERE date BETWEEN $first AND
 
 
 def feature_names(strategy: Strategy) -> list[str]:
-    """The strategy's features, or every factor in the library; unknown names are an error."""
-    known = [f.name for f in FACTORS]
-    wanted = list(strategy.features) or known
-    unknown = sorted(set(wanted) - set(known))
-    if unknown:
-        raise ValueError(f"{strategy.strategy_id}: unknown features {unknown}")
-    return wanted
+    """The strategy's features (checked against the library when the strategy file loads), or every factor."""
+    return list(strategy.features) or [f.name for f in FACTORS]
 
 
 def feature_panel(
@@ -36,14 +31,12 @@ def feature_panel(
 ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`, read one factor at a
     time so memory stays at the panel's size."""
-    score = "sector_zscore" if strategy.sector_neutral else "zscore"
     window = {"first": days[0].date(), "last": days[-1].date()}
     tickers = pd.Index(conn.execute(TICKERS_SQL, window).df()["ticker"])
     panel = np.full((len(days), len(tickers), len(names)), np.nan)
     for k, name in enumerate(names):
-        rows = conn.execute(PANEL_SQL.format(score=score), {**window, "factor": name}).fetchnumpy()
-        row = days.get_indexer(pd.to_datetime(rows["date"]))
-        panel[row, tickers.get_indexer(pd.Index(rows["ticker"])), k] = rows["value"]
+        rows = conn.execute(PANEL_SQL.format(score=strategy.score_column), {**window, "factor": name}).fetchnumpy()
+        panel[:, :, k] = to_matrix(rows, "value", days, tickers)
     return tickers, panel, close_matrix(conn, tickers, days)
 
 
@@ -75,7 +68,7 @@ def model_signals(
     them needs (a longer load gives the same predictions)."""
     groups: dict[tuple, list[Strategy]] = {}
     for strategy in strategies:
-        groups.setdefault((strategy.sector_neutral, tuple(feature_names(strategy))), []).append(strategy)
+        groups.setdefault((strategy.score_column, tuple(feature_names(strategy))), []).append(strategy)
     out = {}
     for (_, names), members in groups.items():
         history = max(history_needed(s.model_spec()) for s in members)

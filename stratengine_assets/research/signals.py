@@ -88,8 +88,8 @@ def _strategies(model: bool) -> list:
 
 def _insert_composite(conn, strategy, first, last) -> None:
     conn.register("factor_weights", _weights(strategy))
-    score = "sector_zscore" if strategy.sector_neutral else "zscore"
-    conn.execute(f"INSERT INTO signals {COMPOSITE_SQL.format(score=score)}", [strategy.strategy_id, first, last])
+    sql = COMPOSITE_SQL.format(score=strategy.score_column)
+    conn.execute(f"INSERT INTO signals {sql}", [strategy.strategy_id, first, last])
     conn.unregister("factor_weights")
 
 
