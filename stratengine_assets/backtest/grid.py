@@ -11,6 +11,7 @@ from partitions.trading_calendar import next_trading_day, trading_days
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from stratengine_assets.backtest.backtest import metrics_row, simulate_rebalances
+from stratengine_assets.backtest.engine import Simulation
 from stratengine_assets.portfolio.construction import rebalance_weights
 from stratengine_assets.portfolio.rebalance import rebalance_dates
 from stratengine_assets.research.signals import signals
@@ -70,23 +71,34 @@ def verdict(row: dict, rules: ResearchRules) -> tuple[bool, str]:
     )
 
 
-def window_run(conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp) -> tuple[dict | None, dict, tuple]:
-    """Backtest `strategy` from cash over [first, last] only: (metrics row or None, failed rebalances, simulation)."""
+@dataclass(frozen=True)
+class WindowRun:
+    """One backtest over a window: its metrics row (None when it never traded), the rebalances that failed and
+    why, and the simulation with the benchmark's returns."""
+
+    metrics: dict | None
+    failures: dict[str, str]
+    simulation: Simulation | None = None
+    benchmark: pd.Series | None = None
+
+
+def window_run(conn, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp) -> WindowRun:
+    """Backtest `strategy` from cash over [first, last] only."""
     when = rebalance_dates(strategy.rebalance, first, last)
     weights, failures = rebalance_weights(conn, strategy, when, held=pd.Series(dtype="float64"))
     outcome = simulate_rebalances(conn, strategy, weights, last)
     if outcome is None:
-        return None, failures, ()
-    return metrics_row(strategy, *outcome), failures, outcome
+        return WindowRun(None, failures)
+    return WindowRun(metrics_row(strategy, *outcome), failures, *outcome)
 
 
 def grid_rows(conn, strategy: Strategy, windows: Windows, rules: ResearchRules) -> pd.DataFrame:
     """One row per grid run: parameters, in-sample metrics, pass/fail with the reason, and which run is selected."""
     rows = []
     for run_id, params, variant in variants(strategy):
-        metrics, failures, _ = window_run(conn, variant, windows.first, windows.in_sample_end)
-        row = {k: (metrics or {}).get(k) for k in GRID_METRICS}
-        passed, reason = verdict(row, rules) if metrics else (False, "no trades in the in-sample window")
+        run = window_run(conn, variant, windows.first, windows.in_sample_end)
+        row = {k: (run.metrics or {}).get(k) for k in GRID_METRICS}
+        passed, reason = verdict(row, rules) if run.metrics else (False, "no trades in the in-sample window")
         rows.append(
             {
                 "strategy_id": strategy.strategy_id,
@@ -95,7 +107,7 @@ def grid_rows(conn, strategy: Strategy, windows: Windows, rules: ResearchRules) 
                 "start_date": windows.first,
                 "end_date": windows.in_sample_end,
                 **row,
-                "failed_rebalances": len(failures),
+                "failed_rebalances": len(run.failures),
                 "passed": passed,
                 "reason": reason,
             }

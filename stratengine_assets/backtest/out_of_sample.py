@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from partitions.trading_calendar import next_trading_day
 from resources import WarehouseResource
 from resources.warehouse import replace_slice, transaction
 from stratengine_assets.backtest.backtest import HEADLINE_METRICS, headline_metadata
@@ -14,12 +15,17 @@ from stratengine_assets.backtest.report import equity_curve_markdown
 from stratengine_assets.strategies import ResearchRules, Strategy, strategy_book
 
 SELECTED_SQL = """
-SELECT run_id, hyperparameters, sharpe FROM backtest_grid WHERE strategy_id = ? AND selected
+SELECT run_id, hyperparameters, sharpe, end_date FROM backtest_grid WHERE strategy_id = ? AND selected
 """
 
 
-def simulate_selected(conn, strategy: Strategy, windows, rules: ResearchRules) -> tuple[dict, pd.DataFrame, str]:
-    """The out-of-sample row, its daily returns and an equity-curve picture; a 'not_run' row when no run passed."""
+def simulate_selected(
+    conn, strategy: Strategy, last: pd.Timestamp, rules: ResearchRules
+) -> tuple[dict, pd.DataFrame, str]:
+    """The out-of-sample row, its daily returns and an equity-curve picture; a 'not_run' row when no run passed.
+
+    The window starts the session after the selected run's own in-sample end, as stored, so it cannot overlap
+    what the grid saw even if the research settings changed since."""
     base = {"strategy_id": strategy.strategy_id, "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None)}
     selected = conn.execute(SELECTED_SQL, [strategy.strategy_id]).df()
     if selected.empty:
@@ -28,23 +34,24 @@ def simulate_selected(conn, strategy: Strategy, windows, rules: ResearchRules) -
     chosen = selected.iloc[0]
     params = json.loads(chosen["hyperparameters"])
     variant = replace(strategy, **params)
-    metrics, failures, outcome = window_run(conn, variant, windows.out_of_sample_start, windows.last)
+    start = next_trading_day(pd.Timestamp(chosen["end_date"]))
+    run = window_run(conn, variant, start, last)
     row = {
         **base,
         "source_run_id": int(chosen["run_id"]),
         "hyperparameters": chosen["hyperparameters"],
         "in_sample_sharpe": float(chosen["sharpe"]),
-        "start_date": windows.out_of_sample_start,
-        "end_date": windows.last,
-        "failed_rebalances": len(failures),
+        "start_date": start,
+        "end_date": last,
+        "failed_rebalances": len(run.failures),
     }
-    if metrics is None:
+    if run.metrics is None:
         return {**row, "status": "not_run", "passed": False, "reason": "no trades in the window"}, pd.DataFrame(), ""
-    passed, reason = verdict(metrics, rules)
-    row |= {k: metrics[k] for k in HEADLINE_METRICS} | {"status": "simulated", "passed": passed, "reason": reason}
-    sim, benchmark = outcome
-    daily = sim.daily.assign(strategy_id=strategy.strategy_id)
-    return row, daily, equity_curve_markdown(f"{strategy.strategy_id} (out of sample)", sim.daily, benchmark)
+    passed, reason = verdict(run.metrics, rules)
+    row |= {k: run.metrics[k] for k in HEADLINE_METRICS} | {"status": "simulated", "passed": passed, "reason": reason}
+    daily = run.simulation.daily.assign(strategy_id=strategy.strategy_id)
+    picture = equity_curve_markdown(f"{strategy.strategy_id} (out of sample)", run.simulation.daily, run.benchmark)
+    return row, daily, picture
 
 
 @asset(pool="duckdb", group_name="backtest", kinds={"duckdb", "cvxpy"}, deps=[backtest_grid, "prices"])
@@ -59,7 +66,7 @@ def oos_simulation(context: AssetExecutionContext, warehouse: WarehouseResource)
         if windows is None:
             return MaterializeResult(metadata={"rows": 0})
         for strategy in book.strategies.values():
-            row, daily, picture = simulate_selected(conn, strategy, windows, book.research)
+            row, daily, picture = simulate_selected(conn, strategy, windows.last, book.research)
             with transaction(conn):
                 replace_slice(conn, "oos_simulation", pd.DataFrame([row]), "strategy_id = ?", [strategy.strategy_id])
                 replace_slice(conn, "oos_returns", daily, "strategy_id = ?", [strategy.strategy_id])
@@ -69,6 +76,6 @@ def oos_simulation(context: AssetExecutionContext, warehouse: WarehouseResource)
             if row["status"] == "simulated":
                 metadata[f"{sid}/equity_curve"] = MetadataValue.md(picture)
                 metadata.update(headline_metadata(sid, row))
-    metadata["out_of_sample"] = f"{windows.out_of_sample_start.date()} .. {windows.last.date()}"
-    context.log.info(f"out-of-sample window {metadata['out_of_sample']}: {sum(r['passed'] for r in rows)} passed")
+    metadata["out_of_sample_through"] = str(windows.last.date())
+    context.log.info(f"out of sample through {windows.last.date()}: {sum(r['passed'] for r in rows)} passed")
     return MaterializeResult(metadata=metadata)

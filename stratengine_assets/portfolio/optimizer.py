@@ -88,7 +88,7 @@ class Book:
 
     sectors: np.ndarray | None = None
     betas: np.ndarray | None = None
-    previous: np.ndarray | None = None
+    previous: np.ndarray | None = None  # None: the book is built from cash, so no turnover limit or cost applies
     forced_turnover: float = 0.0
     turnover_cost: float = 0.0
 
