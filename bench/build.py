@@ -19,13 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from resources.vendors.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
-from stratengine_assets.settings import ONE_PLANNED_EVENT_PER_RUN  # noqa: E402
+from resources.settings import ONE_PLANNED_EVENT_PER_RUN  # noqa: E402
+from vendors.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -83,23 +81,23 @@ def dagster_context() -> tuple[DagsterInstance, dict, dict]:
     """The instance under DAGSTER_HOME, the code location's resources, and copies with their EnvVars resolved."""
     from dagster import DagsterInstance
 
-    from stratengine_assets.settings import build_resources
+    from resources.settings import build_resources, resolved_resources
 
-    resources = build_resources()
-    return DagsterInstance.get(), resources, build_resources(direct=True)
+    return DagsterInstance.get(), build_resources(), resolved_resources()
 
 
 def build(args: argparse.Namespace) -> dict:
     """Phase 2: register the tickers and landed files, then materialize every asset over all landed days."""
+    from cli.runs import materialize_days
     from partitions.definitions import add_tickers
-    from stratengine_assets.ingestion.manifest import landed_price_range, landed_tickers
-    from stratengine_assets.runs import materialize_days
+    from stratengine_assets.ingestion.landed_tickers import landed_tickers
+    from stratengine_assets.ingestion.price_files import landed_price_range
 
     instance, resources, resolved = dagster_context()
     with instance:
         tickers = add_tickers(instance, landed_tickers(resolved["landing_zone"]))
-        with resolved["warehouse"].get_connection() as conn:
-            first, last = landed_price_range(conn, resolved["landing_zone"])
+        with resolved["warehouse"].session() as store:
+            first, last = landed_price_range(store, resolved["landing_zone"])
         say(f"{len(tickers):,} tickers, trading days {first} .. {last}")
         steps = materialize_days(instance, resources, first, last, say, reference_tickers=tickers)
     return {"steps": steps}
@@ -108,7 +106,7 @@ def build(args: argparse.Namespace) -> dict:
 def update(args: argparse.Namespace) -> dict:
     """Phase 4: the daily update, every trading-day asset for the newly landed day, then the backtest (the weekly
     research job, grid and out-of-sample, is not daily work)."""
-    from stratengine_assets.runs import materialize_days
+    from cli.runs import materialize_days
 
     instance, resources, _ = dagster_context()
     with instance:
@@ -173,11 +171,11 @@ def table_counts(database: Path) -> dict[str, int]:
     """Row counts of the main warehouse tables, plus the number of distinct rebalance dates."""
     if not database.exists():
         return {}
-    with duckdb.connect(str(database), read_only=True) as conn:
-        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in COUNTED_TABLES}
-        counts["rebalance dates"] = conn.execute(
-            "SELECT count(DISTINCT rebalance_date) FROM target_portfolio"
-        ).fetchone()[0]
+    from resources.warehouse import WarehouseResource
+
+    with WarehouseResource(database=str(database)).session() as store:
+        counts = {table: store.count(table) for table in COUNTED_TABLES}
+        counts["rebalance dates"] = len(store.distinct("target_portfolio", ["rebalance_date"]))
     return counts
 
 

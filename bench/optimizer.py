@@ -12,8 +12,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stratengine_assets.portfolio.optimizer import Book, Limits, optimize
-from stratengine_assets.portfolio.risk import pca_risk_model
+from quant.optimizer import Book, Limits, optimize
+from quant.risk_model import pca_risk_model
 
 CASES = {
     "long-only, cap 2%": Limits(long_only=True, net_exposure=1.0, gross_leverage=1.0, max_weight=0.02),

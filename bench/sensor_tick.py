@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO))
 
 from dagster import DagsterInstance, build_sensor_context  # noqa: E402
 
-from partitions.trading_calendar import trading_days  # noqa: E402
+from quant.calendar import trading_days  # noqa: E402
 from resources import WarehouseResource  # noqa: E402
 from resources.landing_zone import LocalLandingZone  # noqa: E402
 from sensors.vendor_files import vendor_file_sensor  # noqa: E402

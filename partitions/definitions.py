@@ -6,9 +6,11 @@ import datetime as dt
 
 from dagster import DagsterInstance, DynamicPartitionsDefinition, TimeWindowPartitionsDefinition
 
-from partitions.trading_calendar import CALENDAR_HORIZON_YEARS, calendar_start, exchange_closures
+from quant.calendar import exchange_closures
+from resources.settings import calendar_start
 
 TRADING_DAY_FORMAT = "%Y-%m-%d"
+CALENDAR_HORIZON_YEARS = 2  # partitions exist through the end of the year after next
 
 
 def build_trading_day_partitions(start: dt.date | None = None) -> TimeWindowPartitionsDefinition:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-DATASETS = ("prices", "fundamentals", "securities")
+from vendors.layout import DATASETS
+
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
@@ -57,8 +58,9 @@ def checked_key(key: str) -> str:
     return landing_key(*parts)
 
 
-def file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file's bytes (sha256 for the manifest; md5 is what S3 puts in a single-part ETag)."""
+    digest = hashlib.new(algorithm, usedforsecurity=False)  # change detection, not security
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -114,7 +116,7 @@ class LocalLandingZone(LandingZoneResource):
         target = Path(self.root) / key
         target.parent.mkdir(parents=True, exist_ok=True)
         same_size = target.exists() and target.stat().st_size == source.stat().st_size
-        if same_size and file_checksum(target) == file_checksum(source):
+        if same_size and file_digest(target) == file_digest(source):
             return key
         partial = target.with_name(f".{target.name}.partial")  # renamed into place: never seen half-written
         shutil.copyfile(source, partial)

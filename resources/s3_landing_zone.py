@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from dagster_aws.s3 import S3Resource
 
-from resources.landing_zone import DATASETS, LandedFile, LandingZoneResource, checked_key, landing_key
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from resources.landing_zone import LandedFile, LandingZoneResource, checked_key, file_digest, landing_key
+from vendors.layout import DATASETS
 
 
 class S3LandingZone(LandingZoneResource):
@@ -63,7 +55,9 @@ class S3LandingZone(LandingZoneResource):
         key = landing_key(dataset, vendor, source.name)
         client = self.s3.get_client()
         existing = client.list_objects_v2(Bucket=self.bucket, Prefix=self._object_key(key)).get("Contents", [])
-        if any(o["Key"] == self._object_key(key) and o["ETag"].strip('"') == _md5(source) for o in existing):
+        if any(
+            o["Key"] == self._object_key(key) and o["ETag"].strip('"') == file_digest(source, "md5") for o in existing
+        ):
             return key
         client.upload_file(str(source), self.bucket, self._object_key(key))
         return key

@@ -8,27 +8,18 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from dagster import (
-    AssetSelection,
-    DefaultSensorStatus,
-    RunRequest,
-    SensorEvaluationContext,
-    SensorResult,
-    define_asset_job,
-    sensor,
-)
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 from filelock import Timeout
 
 from partitions import range_tags, tickers_partitions, trading_day_partitions
-from partitions.trading_calendar import calendar_start, trading_days
+from quant.calendar import trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource
-from resources.vendors import PRICE_VENDORS, VendorFileError, parse_securities
-from resources.vendors.peek import date_span
+from resources.settings import calendar_start
 from resources.warehouse import WarehouseResource
-from sensors.schedules import daily_update_job
-
-reference_job = define_asset_job("reference_job", selection=AssetSelection.assets("securities"))
-fundamentals_job = define_asset_job("fundamentals_job", selection=AssetSelection.assets("fundamentals"))
+from stratengine_assets.ingestion.jobs import fundamentals_job, reference_job
+from stratengine_assets.ingestion.landed_tickers import named_tickers
+from stratengine_assets.portfolio.jobs import daily_update_job
+from vendors.registry import LAYOUTS
 
 
 @dataclass
@@ -76,7 +67,8 @@ def _price_requests(zone: LandingZoneResource, files: list[LandedFile], log) -> 
     by_span: dict[tuple[str, str], list[LandedFile]] = defaultdict(list)
     newest = trading_day_partitions.get_last_partition_key()
     for landed in files:
-        edges = date_span(zone.local_path(landed))
+        layout = LAYOUTS.get(landed.vendor)
+        edges = layout.date_span(zone.local_path(landed)) if layout and layout.date_span else None
         span = partition_span(*edges, newest) if edges else None
         if span is None:
             log.warning(f"{landed.key}: no dates readable at its edges; raw_prices will record why")
@@ -86,20 +78,6 @@ def _price_requests(zone: LandingZoneResource, files: list[LandedFile], log) -> 
         RunRequest(run_key=run_key("prices", group), job_name=daily_update_job.name, tags=range_tags(start, end))
         for (start, end), group in sorted(by_span.items())
     ]
-
-
-def _tickers_in(zone: LandingZoneResource, files: list[LandedFile]) -> set[str]:
-    tickers = set()
-    for landed in files:
-        vendor = PRICE_VENDORS.get(landed.vendor)
-        if landed.dataset == "prices" and vendor and vendor.ticker_from_name:
-            tickers.add(vendor.ticker_from_name(landed.name))
-        elif landed.dataset == "securities":
-            try:
-                tickers |= set(parse_securities(zone.local_path(landed))["ticker"].dropna())
-            except VendorFileError:
-                continue
-    return tickers - {None}
 
 
 def file_requests(
@@ -115,7 +93,7 @@ def file_requests(
     requests = _price_requests(zone, grouped["prices"], log) if grouped["prices"] else []
     if grouped["securities"]:
         requests.append(RunRequest(run_key=run_key("securities", grouped["securities"]), job_name=reference_job.name))
-    new_tickers = sorted(_tickers_in(zone, files) - set(known_tickers))
+    new_tickers = sorted(named_tickers(zone, files) - set(known_tickers))
     everyone = [*known_tickers, *new_tickers]
     if grouped["fundamentals"] and everyone:
         requests.append(
@@ -136,13 +114,10 @@ def ingested_versions(warehouse: WarehouseResource | None) -> set[str]:
     if warehouse is None:
         return set()
     try:
-        with warehouse.get_connection(lock_timeout=MANIFEST_LOCK_SECONDS) as conn:
-            rows = conn.execute(
-                "SELECT key || '@' || version FROM landing_manifest WHERE ingested_at IS NOT NULL"
-            ).fetchall()
+        with warehouse.session(lock_timeout=MANIFEST_LOCK_SECONDS) as store:
+            return store.ingested_versions()
     except Timeout:
         return set()
-    return {row[0] for row in rows}
 
 
 @sensor(

@@ -1,16 +1,19 @@
-"""The StratEngine code location: assets, checks, resources, jobs and schedules, assembled."""
+"""The StratEngine code location: each domain's definitions, the sensors and the resources, merged."""
 
 from dagster import Definitions
 
-from sensors import JOBS, SCHEDULES, SENSORS
-from stratengine_assets.assets import ALL_ASSETS, ASSET_CHECKS
-from stratengine_assets.settings import build_resources
+import sensors.definitions as sensors
+import stratengine_assets.backtest.definitions as backtest
+import stratengine_assets.ingestion.definitions as ingestion
+import stratengine_assets.portfolio.definitions as portfolio
+import stratengine_assets.research.definitions as research
+from resources.settings import build_resources
 
-defs = Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=ASSET_CHECKS,
-    resources=build_resources(),
-    jobs=JOBS,
-    schedules=SCHEDULES,
-    sensors=SENSORS,
+defs = Definitions.merge(
+    ingestion.defs,
+    research.defs,
+    portfolio.defs,
+    backtest.defs,
+    sensors.defs,
+    Definitions(resources=build_resources()),
 )

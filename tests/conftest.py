@@ -19,7 +19,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("DAGSTER_HOME", str(home / ".dagster_home"))
     monkeypatch.delenv("STRATENGINE_WAREHOUSE", raising=False)
     monkeypatch.delenv("STRATENGINE_LANDING_DIR", raising=False)
-    from stratengine_assets.settings import build_resources
+    from resources.settings import build_resources
 
     return build_resources()
 

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from dagster import PartitionKeyRange, build_asset_context
+from dagster import PartitionKeyRange, build_asset_check_context, build_asset_context
 
-from partitions.trading_calendar import trading_days
+from quant.calendar import trading_days
+from resources.settings import pipeline_settings
+from stratengine_assets.definitions import defs
+
+ALL_ASSETS = list(defs.assets)  # the whole graph, for materialize(..., selection=...)
 
 STOOQ_HEADER = "Date,Open,High,Low,Close,Volume,OpenInt"
 
@@ -30,8 +34,21 @@ def random_walk(first: str, last: str, seed: int, start: float = 50.0) -> pd.Ser
 
 
 def range_context(first: str, last: str, **resources):
-    """An asset context over a trading-day partition range, for direct invocation."""
+    """An asset context over a trading-day partition range, for direct invocation (settings from the environment
+    unless given)."""
+    resources.setdefault("settings", pipeline_settings())
     return build_asset_context(partition_key_range=PartitionKeyRange(first, last), resources=resources)
+
+
+def with_settings(resources: dict) -> dict:
+    """The resources with the settings read again from the environment (after a test sets a variable)."""
+    return {**resources, "settings": pipeline_settings()}
+
+
+def check_context(**resources):
+    """An asset check context for direct invocation (settings from the environment unless given)."""
+    resources.setdefault("settings", pipeline_settings())
+    return build_asset_check_context(resources=resources)
 
 
 def count(warehouse, sql: str, params: list | None = None) -> int:

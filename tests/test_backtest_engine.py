@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from partitions.trading_calendar import trading_days
-from stratengine_assets.backtest.engine import Costs, simulate
+from quant.backtest.engine import Costs, simulate
+from quant.calendar import trading_days
 
 FREE = Costs(0.0, 0.0)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.prices import prices, raw_prices
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
+from tests.helpers import ALL_ASSETS, with_settings
 
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-13"}
 HEADER = "Date,Open,High,Low,Close,Volume,OpenInt"
@@ -78,6 +79,7 @@ def test_every_bad_row_is_quarantined_with_its_reason_and_line(project):
 
 def test_the_move_threshold_is_configurable(project, monkeypatch):
     monkeypatch.setenv("STRATENGINE_MAX_DAILY_MOVE", "3.0")
+    project = with_settings(project)
     _land(project, {"bad.us.txt": ("\n".join([HEADER, *ROWS]) + "\n").encode()})
     _run(project)
     with project["warehouse"].get_connection() as conn:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 
-from stratengine_assets.cli import main
+from cli.main import main
 from tests.helpers import random_walk, write_stooq
 
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"

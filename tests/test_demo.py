@@ -4,15 +4,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from partitions.trading_calendar import trading_days
-from resources.warehouse_models import TABLE_MODELS
-from stratengine_assets.demo import run_demo
+from cli.demo import run_demo
+from quant.calendar import trading_days
+from resources.settings import pipeline_settings
+from storage.models import TABLE_MODELS
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 from stratengine_assets.research.factor_evaluation import factor_evaluation
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
-from stratengine_assets.strategies import strategy_book
 from tests.helpers import range_context
 
 LAST_SAMPLE_DAY = "2017-11-10"
@@ -91,7 +91,7 @@ def _research_results(database: str, summary: dict) -> None:
     assert all(
         len(trading_days(end, fit)) - 1 >= 21 for end, fit in zip(fits["label_end"], fits["fit_date"], strict=True)
     )
-    book = strategy_book().strategies
+    book = pipeline_settings().strategy_book().strategies
     expected_runs = {sid: int(np.prod([len(v) for v in s.grid.values()])) for sid, s in book.items()}
     assert grid.groupby("strategy_id").size().to_dict() == expected_runs
     assert grid["reason"].str.len().gt(0).all()

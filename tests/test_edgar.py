@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from resources.vendors import VendorFileError
-from resources.vendors.edgar import parse_companyfacts
+from vendors.edgar import parse_companyfacts
+from vendors.files import VendorFileError
 
 FIXTURE = Path(__file__).with_name("fixtures") / "CIK0000002969.json"
 
@@ -46,9 +46,9 @@ def test_fundamentals_asset_maps_the_filer_by_cik(project):
     from dagster import DagsterInstance, materialize
 
     from partitions.definitions import add_tickers
-    from stratengine_assets.assets import ALL_ASSETS
-    from stratengine_assets.ingestion.reference import fundamentals, securities
-    from tests.helpers import count
+    from stratengine_assets.ingestion.fundamentals import fundamentals
+    from stratengine_assets.ingestion.securities import securities
+    from tests.helpers import ALL_ASSETS, count
 
     root = Path(project["landing_zone"].root)
     (root / "fundamentals" / "edgar").mkdir(parents=True)

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from partitions.trading_calendar import trading_days
-from stratengine_assets.research.evaluation_math import daily_metrics, evaluate
+from quant.calendar import trading_days
+from quant.evaluation import daily_metrics, evaluate
 from stratengine_assets.research.factor_evaluation import EVALUATION_LAG, evaluated_days, factor_evaluation
 from tests.helpers import range_context
 
@@ -51,7 +51,7 @@ def _stored(warehouse, table: str) -> pd.DataFrame:
 
 def test_daily_rows_and_summary_equal_the_evaluation_math(warehouse):
     store, days, close, score = warehouse
-    factor_evaluation(range_context(FIRST, LAST), warehouse=store)
+    factor_evaluation(range_context(FIRST, LAST, warehouse=store))
     daily = _stored(store, "factor_evaluation_daily")
     assert set(daily["factor"]) == {"demo_factor", "signal/demo_strategy"}
     first, last = evaluated_days(pd.Timestamp(FIRST), pd.Timestamp(LAST))
@@ -85,10 +85,10 @@ def test_daily_rows_and_summary_equal_the_evaluation_math(warehouse):
 
 def test_day_by_day_equals_one_range(warehouse):
     store, days, _, _ = warehouse
-    factor_evaluation(range_context(FIRST, LAST), warehouse=store)
+    factor_evaluation(range_context(FIRST, LAST, warehouse=store))
     whole = _stored(store, "factor_evaluation_daily")
     split = str(days[100].date())
-    factor_evaluation(range_context(FIRST, split), warehouse=store)
-    factor_evaluation(range_context(str(days[101].date()), str(days[110].date())), warehouse=store)
-    factor_evaluation(range_context(str(days[111].date()), LAST), warehouse=store)
+    factor_evaluation(range_context(FIRST, split, warehouse=store))
+    factor_evaluation(range_context(str(days[101].date()), str(days[110].date()), warehouse=store))
+    factor_evaluation(range_context(str(days[111].date()), LAST, warehouse=store))
     pd.testing.assert_frame_equal(_stored(store, "factor_evaluation_daily"), whole)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from stratengine_assets.research import evaluation_math as em
+from quant import evaluation as em
 
 alphalens_utils = pytest.importorskip("alphalens.utils")
 alphalens_performance = pytest.importorskip("alphalens.performance")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from stratengine_assets.research.factor_library import FACTORS
-from stratengine_assets.research.factor_math import rolling_beta, sector_neutral, winsorized_zscores
+from quant.factors import FACTORS
+from quant.factors.math import rolling_beta, sector_neutral, winsorized_zscores
 
 
 def test_rolling_beta_matches_least_squares_on_the_window():

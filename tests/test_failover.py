@@ -4,9 +4,9 @@ from pathlib import Path
 
 from dagster import DagsterInstance, materialize
 
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.prices import prices, raw_prices
-from tests.helpers import random_walk, write_stooq
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
+from tests.helpers import ALL_ASSETS, random_walk, write_stooq
 
 DAY = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-06"}
 HEADER = "date,ticker,open,high,low,close,adj_close,volume\n"

@@ -6,11 +6,11 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from partitions.definitions import add_tickers
-from resources.warehouse import append_rows
-from resources.warehouse_models import FracDiffModel
-from stratengine_assets.research.fracdiff import D_CANDIDATES, fracdiff, fracdiff_weights, minimum_d
-from stratengine_assets.research.fractional_diff import configured_d, frac_diff
-from tests.helpers import count, random_walk
+from quant.fracdiff import D_CANDIDATES, fracdiff, fracdiff_weights, minimum_d
+from resources.settings import pipeline_settings
+from storage.models import FracDiffModel
+from stratengine_assets.research.frac_diff import frac_diff
+from tests.helpers import count, random_walk, with_settings
 
 TICKERS = ["AAA", "BBB", "CCC"]
 RANGE = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "CCC"}
@@ -107,14 +107,18 @@ def test_minimum_d_is_the_first_candidate_passing_adf():
     assert minimum_d(x[:100]) is None
 
 
+def fixed_d() -> float | None:
+    return pipeline_settings(resolved=True).fixed_fracdiff_d()
+
+
 def test_configured_d_reads_the_environment(monkeypatch):
     monkeypatch.delenv("STRATENGINE_FRACDIFF_D", raising=False)
-    assert configured_d() is None
+    assert fixed_d() is None
     monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "0.4")
-    assert configured_d() == 0.4
+    assert fixed_d() == 0.4
     monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "1.5")
     with pytest.raises(ValueError, match="STRATENGINE_FRACDIFF_D"):
-        configured_d()
+        fixed_d()
 
 
 def write_prices(warehouse) -> dict[str, pd.Series]:
@@ -142,8 +146,8 @@ def write_prices(warehouse) -> dict[str, pd.Series]:
         )
         for ticker, c in closes.items()
     ]
-    with warehouse.get_connection() as conn:
-        append_rows(conn, "prices", pd.concat(frames))
+    with warehouse.session() as store:
+        store.append("prices", pd.concat(frames))
     return closes
 
 
@@ -160,7 +164,7 @@ def test_asset_writes_the_directly_computed_series(project, monkeypatch, setting
     closes = write_prices(project["warehouse"])
     instance = DagsterInstance.ephemeral()
     add_tickers(instance, TICKERS)
-    result = materialize([frac_diff], instance=instance, resources=project, tags=RANGE)
+    result = materialize([frac_diff], instance=instance, resources=with_settings(project), tags=RANGE)
     assert result.success
     rows = stored(project["warehouse"])
     FracDiffModel.validate(rows, lazy=True)
@@ -184,6 +188,7 @@ def test_asset_writes_the_directly_computed_series(project, monkeypatch, setting
 
 def test_rerun_replaces_rather_than_duplicates(project, monkeypatch):
     monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "0.4")
+    project = with_settings(project)
     warehouse = project["warehouse"]
     write_prices(warehouse)
     instance = DagsterInstance.ephemeral()
@@ -193,8 +198,8 @@ def test_rerun_replaces_rather_than_duplicates(project, monkeypatch):
     stale = pd.DataFrame(
         {"ticker": ["AAA", "CCC"], "date": pd.Timestamp("2001-01-02"), "d": 0.4, "width": 1, "value": 0.0}
     )
-    with warehouse.get_connection() as conn:
-        append_rows(conn, "frac_diff", stale)
+    with warehouse.session() as store:
+        store.append("frac_diff", stale)
     assert materialize([frac_diff], instance=instance, resources=project, partition_key="AAA").success
     assert len(stored(warehouse)) == len(first) + 1
     assert materialize([frac_diff], instance=instance, resources=project, tags=RANGE).success

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from stratengine_assets.portfolio.generator import plan
+from quant.investor_plan import plan
 
 TARGETS = pd.DataFrame({"ticker": ["AAA", "BBB", "CCC"], "weight": [0.5, 0.3, 0.2]})
 PRICES = pd.Series({"AAA": 100.0, "BBB": 33.0, "CCC": 7.0, "OLD": 50.0})
@@ -45,8 +45,8 @@ def test_missing_prices_and_bad_input_are_refused():
 def test_investor_portfolio_asset_from_run_config(project):
     from dagster import DagsterInstance, materialize
 
-    from stratengine_assets.assets import ALL_ASSETS
     from stratengine_assets.portfolio.investor_portfolio import investor_portfolio
+    from tests.helpers import ALL_ASSETS
 
     rows = pd.DataFrame(
         {

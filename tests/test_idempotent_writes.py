@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
 
-from resources.warehouse import replace_slice, transaction
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.prices import prices, raw_prices
-from tests.helpers import count, random_walk, write_stooq
+from storage.warehouse import eq
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
+from tests.helpers import ALL_ASSETS, count, random_walk, write_stooq
 
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
 
@@ -53,14 +53,27 @@ def test_a_failed_write_leaves_the_previous_slice(project):
     rows = pd.DataFrame(
         {"date": [pd.Timestamp("2017-10-02")], "ticker": ["AAA"], "close": [1.0], "adv21": [1e7], "history_days": [252]}
     )
-    with warehouse.get_connection() as conn:
-        with transaction(conn):
-            replace_slice(conn, "universe", rows, "date = ?", ["2017-10-02"])
-        with pytest.raises(duckdb.Error), transaction(conn):
-            replace_slice(conn, "universe", rows.drop(columns="close"), "date = ?", ["2017-10-02"])
+    with warehouse.session() as store:
+        store.replace("universe", rows, eq("date", "2017-10-02"))
+        with pytest.raises(duckdb.Error), store.transaction():
+            store.replace("universe", rows.drop(columns="close"), eq("date", "2017-10-02"))
     assert count(warehouse, "SELECT count(*) FROM universe") == 1
 
 
-def test_unknown_tables_never_reach_sql(project):
-    with project["warehouse"].get_connection() as conn, pytest.raises(ValueError, match="unknown warehouse table"):
-        replace_slice(conn, "prices; DROP TABLE prices", pd.DataFrame(), "true", [])
+def test_a_failed_transaction_writes_nothing(project):
+    rows = pd.DataFrame({"date": [pd.Timestamp("2017-10-02")], "ticker": ["AAA"], "close": [1.0], "adv21": [1e7]})
+    with project["warehouse"].session() as store:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.append("universe", rows.assign(history_days=252))
+            raise RuntimeError("the step dies after its first write")
+        assert store.count("universe") == 0
+
+
+def test_unknown_tables_and_columns_never_reach_sql(project):
+    with project["warehouse"].session() as store:
+        with pytest.raises(ValueError, match="unknown warehouse table"):
+            store.replace("prices; DROP TABLE prices", pd.DataFrame())
+        with pytest.raises(ValueError, match="has no column"):
+            store.read("prices", eq("ticker = ticker OR 1", 1))
+        with pytest.raises(ValueError, match="has no column"):
+            store.read("prices", columns=["*"])

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from stratengine_assets.backtest import metrics
+from quant.backtest import metrics
 
 
 def test_metrics_equal_hand_computed_values():

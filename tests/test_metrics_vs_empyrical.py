@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stratengine_assets.backtest import metrics
+from quant.backtest import metrics
 
 empyrical = pytest.importorskip("empyrical")
 

@@ -3,8 +3,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from stratengine_assets.portfolio.optimizer import Book, InfeasiblePortfolio, Limits, optimize, optimize_long_only
-from stratengine_assets.portfolio.risk import shrunk_covariance
+from quant.optimizer import Book, InfeasiblePortfolio, Limits, optimize, optimize_long_only
+from quant.risk_model import shrunk_covariance
 
 
 def _problem(n: int, seed: int = 7):
@@ -77,7 +77,7 @@ def _factor_returns(days: int, names: int, seed: int = 9) -> np.ndarray:
 
 
 def test_pca_model_reproduces_the_covariance_it_summarizes():
-    from stratengine_assets.portfolio.risk import pca_risk_model
+    from quant.risk_model import pca_risk_model
 
     returns = _factor_returns(2000, 60)
     model = pca_risk_model(returns, factors=3, specific_shrinkage=0.0)
@@ -89,7 +89,7 @@ def test_pca_model_reproduces_the_covariance_it_summarizes():
 
 
 def test_factor_model_optimizer_matches_the_dense_one():
-    from stratengine_assets.portfolio.risk import pca_risk_model
+    from quant.risk_model import pca_risk_model
 
     returns = _factor_returns(252, 80)
     model = pca_risk_model(returns, factors=5)
@@ -101,7 +101,7 @@ def test_factor_model_optimizer_matches_the_dense_one():
 
 def _book_problem(n: int = 120, seed: int = 5):
     """A factor-model problem whose alpha leans toward high beta and one sector, so constraints bind."""
-    from stratengine_assets.portfolio.risk import pca_risk_model
+    from quant.risk_model import pca_risk_model
 
     rng = np.random.default_rng(seed)
     betas = rng.normal(1.0, 0.3, n)

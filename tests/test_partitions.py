@@ -5,9 +5,9 @@ import pytest
 from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 
 from partitions import tickers_partitions, trading_day_partitions
-from partitions.trading_calendar import month_end_trading_days, next_trading_day, shift_trading_days, trading_days
-from stratengine_assets.assets import DAILY_ASSETS
-from stratengine_assets.ingestion.reference import fundamentals
+from quant.calendar import month_end_trading_days, next_trading_day, shift_trading_days, trading_days
+from stratengine_assets.ingestion.fundamentals import fundamentals
+from stratengine_assets.portfolio.jobs import DAILY_ASSETS
 
 
 def test_holidays_and_weekends_are_not_partitions():

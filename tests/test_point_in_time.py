@@ -6,10 +6,9 @@ import pandas as pd
 from dagster import DagsterInstance, materialize
 
 from partitions.definitions import add_tickers
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.reference import fundamentals
+from stratengine_assets.ingestion.fundamentals import fundamentals
 from stratengine_assets.research.factors import factors
-from tests.helpers import random_walk, range_context
+from tests.helpers import ALL_ASSETS, random_walk, range_context, with_settings
 
 TICKERS = ["AAA", "BBB", "CCC", "DDD"]
 HEADER = (
@@ -62,7 +61,8 @@ def _ingest_fundamentals(project, monkeypatch, lag_days: int) -> None:
     instance = DagsterInstance.ephemeral()
     add_tickers(instance, TICKERS)
     tags = {"dagster/asset_partition_range_start": TICKERS[0], "dagster/asset_partition_range_end": TICKERS[-1]}
-    assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags).success
+    resources = with_settings(project)
+    assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=resources, tags=tags).success
 
 
 def test_fundamentals_unused_before_known_at(project, monkeypatch):

@@ -1,19 +1,20 @@
 """The point-in-time guard passes on honest signals and fails on a deliberate look-ahead."""
 
 import pandas as pd
-from dagster import DagsterInstance, build_asset_check_context, materialize
+from dagster import DagsterInstance, materialize
 
 import stratengine_assets.research.factors as factors_module
 from partitions.definitions import add_tickers
-from resources.vendors.synthetic import SyntheticMarket
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.prices import prices, raw_prices
-from stratengine_assets.ingestion.reference import fundamentals, securities
+from stratengine_assets.ingestion.fundamentals import fundamentals
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
+from stratengine_assets.ingestion.securities import securities
 from stratengine_assets.research.factors import factors
-from stratengine_assets.research.point_in_time_check import signals_point_in_time
+from stratengine_assets.research.point_in_time import signals_point_in_time
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
-from tests.helpers import range_context
+from tests.helpers import ALL_ASSETS, check_context, range_context
+from vendors.synthetic import SyntheticMarket
 
 
 def _build(project) -> tuple[str, str]:
@@ -38,8 +39,7 @@ def _build(project) -> tuple[str, str]:
 
 
 def _check(project):
-    context = build_asset_check_context(resources={"warehouse": project["warehouse"]})
-    return signals_point_in_time(context)
+    return signals_point_in_time(check_context(warehouse=project["warehouse"]))
 
 
 def test_honest_signals_pass_and_a_look_ahead_fails(project, monkeypatch):

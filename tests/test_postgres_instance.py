@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.prices import prices, raw_prices
-from tests.helpers import random_walk, write_stooq
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
+from tests.helpers import ALL_ASSETS, random_walk, write_stooq
 
 psycopg2 = pytest.importorskip("psycopg2")
 ROOT = Path(__file__).resolve().parents[1]

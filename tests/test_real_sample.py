@@ -3,7 +3,8 @@
 import shutil
 from pathlib import Path
 
-from stratengine_assets.ingestion.prices import prices, raw_prices
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import count, range_context
 
 

@@ -5,9 +5,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from partitions.trading_calendar import trading_days
-from stratengine_assets.backtest.grid import research_windows, select, variants, verdict
-from stratengine_assets.strategies import ResearchRules, Strategy, _load
+from quant.calendar import trading_days
+from quant.model_signals import model_spec
+from quant.research import select, variants, verdict
+from quant.strategies import ResearchRules, Strategy
+from quant.strategy_file import load_strategies
+from stratengine_assets.backtest.backtest_grid import research_windows
 
 RULES = ResearchRules(min_sharpe=0.5, max_drawdown=-0.30)
 
@@ -65,11 +68,11 @@ HEADER = "[strategies.s]\nfactor_weights = { momentum_12_1 = 1.0 }\n"
 )
 def test_bad_strategy_files_are_refused_with_the_reason(tmp_path, text, message):
     with pytest.raises(ValueError, match=message):
-        _load(_write(tmp_path, text))
+        load_strategies(_write(tmp_path, text))
 
 
 def test_model_strategy_reads_its_spec_and_research_rules(tmp_path):
-    book = _load(
+    book = load_strategies(
         _write(
             tmp_path,
             '[research]\nin_sample_end = "2016-06-30"\nmin_sharpe = 0.7\n'
@@ -77,7 +80,7 @@ def test_model_strategy_reads_its_spec_and_research_rules(tmp_path):
             "[strategies.m.model]\nhorizon = 5\ntrain_window = 100\nmax_depth = 2\n",
         )
     )
-    spec = book.strategies["m"].model_spec()
+    spec = model_spec(book.strategies["m"])
     assert (spec.horizon, spec.embargo, spec.train_window, spec.params) == (5, 5, 100, {"max_depth": 2})
     assert book.strategies["m"].features == ("roe", "size")
     assert book.research == ResearchRules(in_sample_end="2016-06-30", min_sharpe=0.7)
@@ -88,8 +91,9 @@ def test_research_windows_split_the_signal_days(project):
     with project["warehouse"].get_connection() as conn:
         conn.execute("INSERT INTO signals VALUES ('AAA', '2016-01-04', '2016-01-05', 1.0, 's')")
         conn.execute("INSERT INTO prices VALUES ('2016-12-30', 'AAA', 1, 1, 1, 1, 1, 1, 'test', 'test', 1)")
-        split = research_windows(conn, ResearchRules(in_sample_fraction=0.5))
-        fixed = research_windows(conn, ResearchRules(in_sample_end="2016-07-04"))  # a holiday: the day before
+    with project["warehouse"].session() as store:
+        split = research_windows(store, ResearchRules(in_sample_fraction=0.5))
+        fixed = research_windows(store, ResearchRules(in_sample_end="2016-07-04"))  # a holiday: the day before
     assert split.first == days[0] and split.last == days[-1]
     assert split.in_sample_end == days[len(days) // 2 - 1]
     assert split.out_of_sample_start == days[len(days) // 2]

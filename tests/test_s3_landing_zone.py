@@ -12,11 +12,11 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from resources import S3LandingZone
+from resources.settings import build_resources, resolved_resources
 from sensors.vendor_files import vendor_file_sensor
-from stratengine_assets.assets import ALL_ASSETS
-from stratengine_assets.ingestion.prices import prices, raw_prices
-from stratengine_assets.settings import build_resources
-from tests.helpers import count, random_walk, write_stooq
+from stratengine_assets.ingestion.prices import prices
+from stratengine_assets.ingestion.raw_prices import raw_prices
+from tests.helpers import ALL_ASSETS, count, random_walk, write_stooq
 
 BUCKET = "vendor-drops"
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
@@ -78,7 +78,7 @@ def _sources(tmp_path: Path) -> list[Path]:
 
 
 def test_files_land_list_and_parse_through_s3(s3_project, tmp_path):
-    zone = build_resources(direct=True)["landing_zone"]
+    zone = resolved_resources()["landing_zone"]
     assert isinstance(zone, S3LandingZone)
     for source in _sources(tmp_path):
         zone.land(source, "prices", "stooq")
@@ -91,7 +91,7 @@ def test_files_land_list_and_parse_through_s3(s3_project, tmp_path):
 
 
 def test_assets_and_sensor_read_the_s3_zone(s3_project, tmp_path):
-    zone = build_resources(direct=True)["landing_zone"]
+    zone = resolved_resources()["landing_zone"]
     for source in _sources(tmp_path):
         zone.land(source, "prices", "stooq")
     instance = DagsterInstance.ephemeral()
@@ -109,7 +109,7 @@ def test_assets_and_sensor_read_the_s3_zone(s3_project, tmp_path):
         ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=s3_project, tags=RANGE
     )
     assert result.success
-    warehouse = build_resources(direct=True)["warehouse"]
+    warehouse = resolved_resources()["warehouse"]
     assert count(warehouse, "SELECT count(*) FROM prices") == 2 * 22
     assert (
         count(warehouse, "SELECT count(DISTINCT source_file) FROM prices WHERE source_file LIKE 'prices/stooq/%'") == 2

@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from resources.vendors import VendorFileError, parse_stooq
-from resources.vendors.stooq_api import StooqDownloader
+from vendors.files import VendorFileError
+from vendors.stooq import parse_stooq
+from vendors.stooq_api import StooqDownloader
 
 RECORDED = (Path(__file__).with_name("fixtures") / "stooq_api_abc.csv").read_text()
 
@@ -72,7 +73,7 @@ def test_timeouts_fail_with_a_message(server):
 
 
 def test_fetch_command_lands_and_reports_failures(server, project, monkeypatch, capsys):
-    from stratengine_assets.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("STRATENGINE_STOOQ_URL", server)
     monkeypatch.setenv("STRATENGINE_API_RETRIES", "0")

@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from resources.vendors import parse_annual_fundamentals, parse_canonical, parse_securities
-from resources.vendors.synthetic import SyntheticMarket
+from vendors.annual_csv import parse_annual_fundamentals
+from vendors.canonical import parse_canonical
+from vendors.sp500_master import parse_securities
+from vendors.synthetic import SyntheticMarket
 
 
 def _history(market: SyntheticMarket, folder: Path) -> pd.DataFrame:

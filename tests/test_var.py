@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from stratengine_assets.portfolio.risk import pca_risk_model
-from stratengine_assets.portfolio.var import SIMULATIONS, portfolio_var, var_cvar
+from quant.risk_model import pca_risk_model
+from quant.var import SIMULATIONS, portfolio_var, var_cvar
 
 
 def test_var_and_cvar_of_a_normal_sample_match_the_closed_form():

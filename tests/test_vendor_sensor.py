@@ -82,8 +82,8 @@ def test_unreadable_file_still_gets_a_run_so_the_manifest_records_it(project):
 def test_files_the_warehouse_already_ingested_are_passed_over(project):
     from dagster import materialize
 
-    from stratengine_assets.assets import ALL_ASSETS
-    from stratengine_assets.ingestion.prices import raw_prices
+    from stratengine_assets.ingestion.raw_prices import raw_prices
+    from tests.helpers import ALL_ASSETS
 
     zone, instance = project["landing_zone"], DagsterInstance.ephemeral()
     _stooq(zone, "aaa", "2017-10-02", "2017-10-31")
@@ -97,8 +97,8 @@ def test_files_the_warehouse_already_ingested_are_passed_over(project):
 def test_reference_files_read_by_their_assets_are_passed_over(project):
     from dagster import materialize
 
-    from stratengine_assets.assets import ALL_ASSETS
-    from stratengine_assets.ingestion.reference import securities
+    from stratengine_assets.ingestion.securities import securities
+    from tests.helpers import ALL_ASSETS
 
     zone, instance = project["landing_zone"], DagsterInstance.ephemeral()
     master = Path(zone.root) / "securities" / "sp500_master" / "securities.csv"

@@ -3,14 +3,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from resources.vendors import (
-    VendorFileError,
-    normalize_ticker,
-    parse_annual_fundamentals,
-    parse_canonical,
-    parse_stooq,
-    ticker_from_filename,
-)
+from quant.tickers import normalize_ticker
+from vendors.annual_csv import parse_annual_fundamentals
+from vendors.canonical import parse_canonical
+from vendors.files import VendorFileError
+from vendors.stooq import parse_stooq, ticker_from_filename
 
 STOOQ_HEADER = "Date,Open,High,Low,Close,Volume,OpenInt\n"
 
@@ -71,8 +68,8 @@ def test_real_fundamentals_parse_with_the_year_1215_row(real_data):
 
 
 def test_per_ticker_file_names_share_one_rule():
-    from resources.vendors import ticker_from_yahoo_name
-    from resources.vendors.common import ticker_from_name
+    from vendors.files import ticker_from_name
+    from vendors.yahoo import ticker_from_yahoo_name
 
     assert ticker_from_filename("brk-b.us.txt") == ticker_from_yahoo_name("BRK-B.csv") == "BRK.B"
     assert ticker_from_name("APD.json", (".json",)) == "APD"

@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
-from stratengine_assets.research import walk_forward as wf
-from stratengine_assets.research.walk_forward import (
+from quant import walk_forward as wf
+from quant.walk_forward import (
     ModelSpec,
     fit_dates,
     forward_returns,

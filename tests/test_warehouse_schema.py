@@ -3,7 +3,7 @@
 import duckdb
 
 from resources import WarehouseResource
-from resources.warehouse_schema import TABLES, columns
+from storage.schema import TABLES, columns
 
 
 def test_older_warehouse_file_gains_new_columns(tmp_path):

@@ -1,1 +1,1 @@
-"""Backtest layer: trade the target portfolios and measure them."""
+"""Backtest domain: the target portfolios traded and measured, the in-sample grid, out of sample."""

@@ -1,104 +1,23 @@
 """backtest: each strategy traded over every materialized target-portfolio date, with costs and metrics."""
 
-import json
-
-import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from partitions.trading_calendar import trading_days
-from resources import WarehouseResource
-from resources.warehouse import replace_slice, transaction
-from stratengine_assets.backtest import metrics
-from stratengine_assets.backtest.engine import Simulation, simulate
-from stratengine_assets.backtest.report import equity_curve_markdown
+from quant.backtest.results import HEADLINE_METRICS, metrics_row
+from quant.strategies import Strategy
+from resources import PipelineSettings, WarehouseResource
+from storage.warehouse import Warehouse, eq
+from stratengine_assets.backtest.equity_curve import equity_curve_markdown
+from stratengine_assets.backtest.simulation import simulate_rebalances
+from stratengine_assets.common.policies import warehouse_asset
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
-from stratengine_assets.price_history import close_matrix
-from stratengine_assets.research.factor_math import daily_returns, forward_fill
-from stratengine_assets.strategies import Strategy, strategy_book
-
-HEADLINE_METRICS = (
-    "total_return",
-    "cagr",
-    "annual_volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "hit_rate",
-    "avg_turnover",
-    "alpha",
-    "beta",
-    "information_ratio",
-)
-
-REBALANCES_SQL = """
-SELECT rebalance_date, ticker, weight FROM target_portfolio WHERE strategy_id = ?
-QUALIFY date = min(date) OVER (PARTITION BY rebalance_date)
-"""
 
 
-def _returns(conn, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    days = trading_days(first, last)
-    index = pd.Index(sorted(tickers))
-    close = forward_fill(close_matrix(conn, index, days))
-    return pd.DataFrame(daily_returns(close), index=days, columns=index)
-
-
-def metrics_row(strategy: Strategy, sim: Simulation, benchmark: pd.Series) -> dict:
-    """One row of metrics; benchmark-relative ones over the days the benchmark has a return."""
-    r = sim.daily["net_return"].to_numpy()
-    aligned = benchmark.reindex(pd.DatetimeIndex(sim.daily["date"])).to_numpy()
-    known = np.isfinite(aligned)
-    alpha, beta = metrics.alpha_beta(r[known], aligned[known]) if known.sum() > 2 else (np.nan, np.nan)
-    return {
-        "strategy_id": strategy.strategy_id,
-        "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
-        "start_date": sim.daily["date"].iloc[0],
-        "end_date": sim.daily["date"].iloc[-1],
-        "frequency": "daily",
-        "total_return": metrics.total_return(r),
-        "cagr": metrics.cagr(r),
-        "annual_volatility": metrics.annual_volatility(r),
-        "sharpe": metrics.sharpe_ratio(r),
-        "sortino": metrics.sortino_ratio(r),
-        "max_drawdown": metrics.max_drawdown(r),
-        "calmar": metrics.calmar_ratio(r),
-        "hit_rate": metrics.hit_rate(r),
-        "profitable_trades": sim.profitable_trades,
-        "losing_trades": sim.losing_trades,
-        "avg_turnover": float(np.mean(sim.rebalance_turnover)) if len(sim.rebalance_turnover) else 0.0,
-        "benchmark": benchmark.name,
-        "alpha": alpha,
-        "beta": beta,
-        "information_ratio": metrics.information_ratio(r[known], aligned[known]) if known.sum() > 2 else np.nan,
-        "hyperparameters": json.dumps(strategy.hyperparameters(), sort_keys=True),
-        "total_commission": float(sim.daily["commission"].sum()),
-        "total_slippage": float(sim.daily["slippage"].sum()),
-    }
-
-
-def simulate_rebalances(
-    conn, strategy: Strategy, rebalances: pd.DataFrame, last: pd.Timestamp
-) -> tuple[Simulation, pd.Series] | None:
-    """Trade rows (rebalance_date, ticker, weight) through `last`; the simulation and the benchmark's returns."""
-    if rebalances.empty:
-        return None
-    rebalances = rebalances.assign(rebalance_date=pd.to_datetime(rebalances["rebalance_date"]))
-    targets = {d: g.set_index("ticker")["weight"] for d, g in rebalances.groupby("rebalance_date")}
-    returns = _returns(conn, rebalances["ticker"].unique().tolist(), min(targets), last)
-    sim = simulate(targets, returns, strategy.costs())
-    if sim.daily.empty:
-        return None
-    benchmark = strategy_book().universe.benchmark
-    return sim, _returns(conn, [benchmark], min(targets), last)[benchmark].rename(benchmark)
-
-
-def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
+def run_strategy(store: Warehouse, strategy: Strategy, benchmark: str) -> tuple[pd.DataFrame, dict] | None:
     """Simulate one strategy over its materialized targets; None when it has none yet."""
-    rebalances = conn.execute(REBALANCES_SQL, [strategy.strategy_id]).df()
-    last = conn.execute("SELECT max(date) FROM target_portfolio WHERE strategy_id = ?", [strategy.strategy_id])
-    outcome = simulate_rebalances(conn, strategy, rebalances, pd.Timestamp(last.fetchone()[0]))
+    rebalances = store.rebalance_books(strategy.strategy_id)
+    last = store.span("target_portfolio", "date", eq("strategy_id", strategy.strategy_id))[1]
+    outcome = simulate_rebalances(store, strategy, rebalances, pd.Timestamp(last), benchmark)
     if outcome is None:
         return None
     sim, reference = outcome
@@ -107,29 +26,32 @@ def run_strategy(conn, strategy: Strategy) -> tuple[pd.DataFrame, dict] | None:
     return sim.daily.assign(strategy_id=strategy.strategy_id), row
 
 
-@asset(pool="duckdb", group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
-def backtest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def headline_metadata(prefix: str, row: dict) -> dict:
+    """The headline metrics as numbers, so the UI plots them over runs."""
+    return {f"{prefix}/{key}": MetadataValue.float(float(row[key])) for key in HEADLINE_METRICS}
+
+
+@warehouse_asset(group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
+def backtest(
+    context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
+) -> MaterializeResult:
     """Daily returns and one metrics row per strategy; targets trade at the next session's close."""
+    book = settings.strategy_book()
     results = {}
-    with warehouse.get_connection() as conn:
-        for strategy in strategy_book().strategies.values():
-            outcome = run_strategy(conn, strategy)
+    with warehouse.session() as store:
+        for strategy in book.strategies.values():
+            outcome = run_strategy(store, strategy, book.universe.benchmark)
             if outcome is None:
                 context.log.warning(f"{strategy.strategy_id}: no target portfolio materialized yet")
                 continue
             daily, row = outcome
-            with transaction(conn):
-                replace_slice(conn, "backtest_returns", daily, "strategy_id = ?", [strategy.strategy_id])
+            with store.transaction():
+                store.replace("backtest_returns", daily, eq("strategy_id", strategy.strategy_id))
                 stored = pd.DataFrame([{k: v for k, v in row.items() if k != "equity_curve"}])
-                replace_slice(conn, "backtest_metrics", stored, "strategy_id = ?", [strategy.strategy_id])
+                store.replace("backtest_metrics", stored, eq("strategy_id", strategy.strategy_id))
             results[strategy.strategy_id] = row
     metadata = {"strategies": len(results)}
     for sid, row in results.items():
         metadata[f"{sid}/equity_curve"] = MetadataValue.md(row["equity_curve"])
         metadata.update(headline_metadata(sid, row))
     return MaterializeResult(metadata=metadata)
-
-
-def headline_metadata(prefix: str, row: dict) -> dict:
-    """The headline metrics as numbers, so the UI plots them over runs."""
-    return {f"{prefix}/{key}": MetadataValue.float(float(row[key])) for key in HEADLINE_METRICS}

@@ -1,1 +1,1 @@
-"""Ingestion layer: vendor files to validated, point-in-time warehouse tables."""
+"""Ingestion domain: vendor files to validated, point-in-time warehouse tables."""

@@ -1,4 +1,4 @@
-"""raw_prices (every vendor row as delivered) and prices (one validated row per ticker and trading day)."""
+"""prices: one validated bar per ticker and trading day, from the best-ranked vendor whose row passes the rules."""
 
 import pandas as pd
 from dagster import (
@@ -10,56 +10,14 @@ from dagster import (
     MetadataValue,
 )
 
-from resources import LandingZoneResource, WarehouseResource
-from resources.warehouse import replace_slice, transaction
-from resources.warehouse_models import PricesModel
-from stratengine_assets.calendar_sql import partition_dates, partition_window, register_calendar
-from stratengine_assets.ingestion.manifest import load_price_rows, mark_ingested
-from stratengine_assets.ingestion.price_rules import apply_rules, disagreements, missing_names, vendor_tolerance
-from stratengine_assets.settings import price_vendor_ranking
-from stratengine_assets.table_checks import schema_check
-from stratengine_assets.trading_day_asset import trading_day_asset
-
-RAW_COLUMNS = [
-    "date",
-    "ticker",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "vendor",
-    "source_file",
-    "source_line",
-]
-
-
-@trading_day_asset(
-    group_name="ingestion",
-    kinds={"duckdb"},
-)
-def raw_prices(
-    context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
-) -> MaterializeResult:
-    """Every price row the landed vendor files hold for the partitions' dates, with vendor, file and line."""
-    start, end = partition_window(context)
-    with warehouse.get_connection() as conn:
-        batch = load_price_rows(conn, landing_zone, start, end)
-        rows = pd.concat(batch.rows) if batch.rows else pd.DataFrame(columns=RAW_COLUMNS)
-        rows = rows[RAW_COLUMNS].assign(ingested_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
-        rows["ticker"] = rows["ticker"].astype("object")
-        with transaction(conn):
-            written = replace_slice(conn, "raw_prices", rows, "date >= ? AND date < ?", [start, end])
-            mark_ingested(conn, sorted(rows["source_file"].unique()))
-    for path, error in batch.failed.items():
-        context.log.warning(f"price file not ingested: {path}: {error}")
-    return MaterializeResult(
-        metadata={
-            "rows": written,
-            "files_read": batch.files_read,
-            "failed_files": MetadataValue.json(batch.failed),
-        }
-    )
+from quant.calendar import sessions_around
+from resources import PipelineSettings, WarehouseResource
+from storage.models import PricesModel
+from storage.warehouse import at_least, before, eq
+from stratengine_assets.common.checks import schema_check
+from stratengine_assets.common.partition_range import partition_dates, partition_window
+from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.ingestion.raw_prices import raw_prices
 
 
 @trading_day_asset(
@@ -80,7 +38,9 @@ def raw_prices(
         ),
     ],
 )
-def prices(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def prices(
+    context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
+) -> MaterializeResult:
     """Canonical daily bars: each ticker from the best-ranked vendor whose row passes validation.
 
     Rows failing a rule go to quarantine with the reason, vendor, file and line; a lower-ranked vendor's
@@ -89,54 +49,35 @@ def prices(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mate
     """
     first, last = partition_dates(context)
     start, end = partition_window(context)
-    with warehouse.get_connection() as conn:
-        register_calendar(conn, first, last, lookback=1)
-        apply_rules(conn, start, end, price_vendor_ranking())
-        with transaction(conn):
-            conn.execute("DELETE FROM prices WHERE date >= ? AND date < ?", [start, end])
-            conn.execute(
-                f"INSERT INTO prices SELECT {', '.join(PRICE_TABLE_COLUMNS)} FROM picked_prices WHERE reason IS NULL"
-            )
-            conn.execute("DELETE FROM quarantine WHERE dataset = 'prices' AND date >= ? AND date < ?", [start, end])
-            for table in ("checked_prices", "picked_prices"):
-                conn.execute(
-                    f"INSERT INTO quarantine SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, "
-                    f"now()::TIMESTAMP FROM {table} WHERE reason IS NOT NULL"
-                )
-        written = conn.execute("SELECT * FROM prices WHERE date >= ? AND date < ?", [start, end]).df()
-        reasons = dict(
-            conn.execute(
-                "SELECT reason, count(*) FROM quarantine WHERE dataset = 'prices' "
-                "AND date >= ? AND date < ? GROUP BY 1",
-                [start, end],
-            ).fetchall()
-        )
-        missing = missing_names(conn, start, end)
-        disagreeing = disagreements(conn)
-    if len(missing):
-        context.log.warning(f"no vendor priced {len(missing)} name-days, e.g. {_examples(missing)}")
+    window = (at_least("date", start), before("date", end))
+    rules = settings.price_rules()
+    with warehouse.session() as store:
+        found = store.rebuild_prices(sessions_around(first, last, before=1), start, end, rules)
+        written = store.read("prices", *window)
+        reasons = store.count_by("quarantine", "reason", eq("dataset", "prices"), *window)
+    if len(found.missing):
+        context.log.warning(f"no vendor priced {len(found.missing)} name-days, e.g. {_examples(found.missing)}")
     return MaterializeResult(
         metadata={
             "rows": len(written),
             "quarantined": sum(reasons.values()),
             "quarantined_by_reason": MetadataValue.json(reasons),
             "rows_by_vendor": MetadataValue.json({k: int(v) for k, v in written["vendor"].value_counts().items()}),
-            "missing_names": len(missing),
-            "missing_examples": MetadataValue.json(_examples(missing)),
+            "missing_names": len(found.missing),
+            "missing_examples": MetadataValue.json(_examples(found.missing)),
         },
-        check_results=[schema_check("prices_valid", PricesModel, written), _agreement(disagreeing)],
+        check_results=[
+            schema_check("prices_valid", PricesModel, written),
+            _agreement(found.disagreements, rules.vendor_tolerance),
+        ],
     )
-
-
-# prices' columns in table order: the raw bar, its dollar volume, then provenance
-PRICE_TABLE_COLUMNS = [*RAW_COLUMNS[:7], "close * volume", *RAW_COLUMNS[7:]]
 
 
 def _examples(frame: pd.DataFrame, limit: int = 20) -> list[str]:
     return [f"{row.ticker} {pd.Timestamp(row.date).date()}" for row in frame.head(limit).itertuples()]
 
 
-def _agreement(disagreeing: pd.DataFrame) -> AssetCheckResult:
+def _agreement(disagreeing: pd.DataFrame, tolerance: float) -> AssetCheckResult:
     """Vendors that disagree do not block the run; the names and sizes are shown for review."""
     shown = disagreeing.head(20).astype(str).to_markdown(index=False) if len(disagreeing) else "none"
     return AssetCheckResult(
@@ -145,7 +86,7 @@ def _agreement(disagreeing: pd.DataFrame) -> AssetCheckResult:
         severity=AssetCheckSeverity.WARN,
         metadata={
             "disagreements": len(disagreeing),
-            "tolerance": vendor_tolerance(),
+            "tolerance": tolerance,
             "names": MetadataValue.json(sorted(disagreeing["ticker"].unique().tolist())),
             "largest": MetadataValue.md(shown),
         },

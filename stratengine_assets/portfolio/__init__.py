@@ -1,1 +1,1 @@
-"""Portfolio layer: risk estimates, the optimizer and the target portfolio per strategy."""
+"""Portfolio domain: target portfolios, their risk, the investor portfolio, the daily job."""

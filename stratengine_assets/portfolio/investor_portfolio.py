@@ -1,14 +1,34 @@
 """investor_portfolio: a strategy's latest target as whole shares for an amount, from run config."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue
 from pydantic import Field
 
-from resources import WarehouseResource
-from resources.warehouse import replace_slice, transaction
-from stratengine_assets.portfolio.generator import investor_plan
+from quant.investor_plan import InvestorPlan, plan
+from quant.strategies import Strategy
+from resources import PipelineSettings, WarehouseResource
+from storage.warehouse import Warehouse, eq
+from stratengine_assets.common.policies import warehouse_asset
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
-from stratengine_assets.strategies import strategy_book
+
+
+def investor_plan(
+    store: Warehouse, strategy: Strategy, amount: float, mode: str, current: pd.Series | None = None
+) -> InvestorPlan:
+    """The plan for a long-only strategy's latest target portfolio in the warehouse, at the latest closes."""
+    if not strategy.long_only:
+        raise ValueError(
+            f"{strategy.strategy_id} holds short positions; the investor portfolio takes long-only strategies"
+        )
+    current = current if current is not None else pd.Series(dtype=float)
+    latest = store.span("target_portfolio", "date", eq("strategy_id", strategy.strategy_id))[1]
+    if latest is None:
+        raise ValueError(f"no target portfolio for {strategy.strategy_id} yet; run `stratengine update` first")
+    targets = store.read(
+        "target_portfolio", eq("strategy_id", strategy.strategy_id), eq("date", latest), columns=["ticker", "weight"]
+    )
+    closes = store.latest_closes(sorted(set(targets["ticker"]) | set(current.index)), latest)
+    return plan(targets, closes, amount, mode, current, pd.Timestamp(latest), strategy.rebalance)
 
 
 class InvestorConfig(Config):
@@ -18,15 +38,15 @@ class InvestorConfig(Config):
     current_holdings: dict[str, float] = Field(default_factory=dict)
 
 
-@asset(pool="duckdb", group_name="portfolio", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
+@warehouse_asset(group_name="portfolio", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
 def investor_portfolio(
-    context: AssetExecutionContext, config: InvestorConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext, config: InvestorConfig, warehouse: WarehouseResource, settings: PipelineSettings
 ) -> MaterializeResult:
     """Whole-share quantities at the latest closes, leftover cash, the holding period and the trades."""
-    strategy = strategy_book().strategies[config.strategy_id]
+    strategy = settings.strategy_book().strategies[config.strategy_id]
     current = pd.Series(config.current_holdings, dtype=float)
-    with warehouse.get_connection() as conn:
-        result = investor_plan(conn, strategy, config.amount, config.mode, current)
+    with warehouse.session() as store:
+        result = investor_plan(store, strategy, config.amount, config.mode, current)
         table = result.holdings.assign(
             strategy_id=strategy.strategy_id,
             as_of=result.as_of,
@@ -35,8 +55,7 @@ def investor_portfolio(
             mode=config.mode,
             cash_left=result.cash_left,
         )
-        with transaction(conn):
-            replace_slice(conn, "investor_portfolio", table, "strategy_id = ?", [strategy.strategy_id])
+        store.replace("investor_portfolio", table, eq("strategy_id", strategy.strategy_id))
     return MaterializeResult(
         metadata={
             "rows": len(table),

@@ -4,30 +4,24 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
-from partitions.trading_calendar import shift_trading_days, trading_days
+from quant.calendar import shift_trading_days, trading_days
+from quant.panel import daily_returns, forward_fill
+from quant.risk_model import pca_risk_model
+from quant.var import portfolio_var
 from resources import WarehouseResource
-from resources.warehouse import replace_slice, transaction
-from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.portfolio.risk import pca_risk_model
+from storage.warehouse import Warehouse, between
+from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
-from stratengine_assets.portfolio.var import portfolio_var
-from stratengine_assets.price_history import close_matrix
-from stratengine_assets.research.factor_math import daily_returns, forward_fill
-from stratengine_assets.trading_day_asset import trading_day_asset
 
 LOOKBACK = 252
 
-BOOKS_SQL = """
-SELECT date, strategy_id, ticker, weight FROM target_portfolio
-WHERE date BETWEEN $first AND $last AND (date = rebalance_date OR date = $last)
-"""
 
-
-def book_risk(conn, book: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+def book_risk(store: Warehouse, book: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """VaR table of one book on one day, from its names' returns over the LOOKBACK sessions to that day."""
     days = trading_days(shift_trading_days(day, -LOOKBACK), day)
     tickers = pd.Index(sorted(book["ticker"]))
-    returns = daily_returns(forward_fill(close_matrix(conn, tickers, days), limit=5))[1:]
+    returns = daily_returns(forward_fill(store.read_panel("prices", "close", days, tickers), limit=5))[1:]
     weights = book.set_index("ticker")["weight"].reindex(tickers).to_numpy()
     return portfolio_var(weights, returns, pca_risk_model(returns), seed=int(day.strftime("%Y%m%d")))
 
@@ -38,13 +32,12 @@ def portfolio_risk(context: AssetExecutionContext, warehouse: WarehouseResource)
     factor model, 10,000 paths each, as positive fractions of NAV."""
     first, last = partition_dates(context)
     frames = []
-    with warehouse.get_connection() as conn:
-        books = conn.execute(BOOKS_SQL, {"first": first, "last": last}).df()
+    with warehouse.session() as store:
+        books = store.books_to_measure(first, last)
         for (day, strategy_id), book in books.groupby(["date", "strategy_id"]):
-            frames.append(book_risk(conn, book, pd.Timestamp(day)).assign(date=day, strategy_id=strategy_id))
+            frames.append(book_risk(store, book, pd.Timestamp(day)).assign(date=day, strategy_id=strategy_id))
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        with transaction(conn):
-            written = replace_slice(conn, "portfolio_risk", table, "date BETWEEN ? AND ?", [first, last])
+        written = store.replace("portfolio_risk", table, between("date", first, last))
     metadata = {"rows": written}
     if written:
         latest = table[(table["date"] == table["date"].max()) & (table["horizon_days"] == 1)]

@@ -1,1 +1,1 @@
-"""Research layer: universe, factors and signals, one row set per trading day."""
+"""Research domain: universe, factors, signals, their evaluation, fractional differences."""

@@ -1,53 +1,20 @@
 """factor_evaluation: Alphalens' statistics for every factor and strategy signal, one trading day at a time."""
 
+import numpy as np
 import pandas as pd
-from dagster import (
-    AssetDep,
-    AssetExecutionContext,
-    MaterializeResult,
-    MetadataValue,
-    TimeWindowPartitionMapping,
-)
+from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, TimeWindowPartitionMapping
 
-from partitions.trading_calendar import shift_trading_days, trading_days
+from quant.calendar import shift_trading_days, trading_days
+from quant.evaluation import HORIZONS, QUANTILES, daily_metrics
 from resources import WarehouseResource
-from resources.warehouse import append_rows, replace_slice, transaction
-from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.price_history import close_matrix
-from stratengine_assets.research.evaluation_math import HORIZONS, QUANTILES, daily_metrics
-from stratengine_assets.research.factor_math import to_matrix
+from storage.warehouse import Warehouse, between, eq
+from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
-from stratengine_assets.trading_day_asset import trading_day_asset
 
 EVALUATION_LAG = max(HORIZONS)  # a day is evaluated once its longest forward return is known
 SIGNAL_PREFIX = "signal/"
-
-NAMES_SQL = """
-SELECT DISTINCT factor AS name, ticker FROM factors WHERE date BETWEEN $first AND $last
-UNION
-SELECT DISTINCT $prefix || strategy_id, symbol FROM signals WHERE signal_timestamp BETWEEN $first AND $last
-"""
-SCORES_SQL = """
-SELECT date, ticker, zscore AS value FROM factors WHERE date BETWEEN $first AND $last AND factor = $name
-UNION ALL
-SELECT signal_timestamp, symbol, signal FROM signals
-WHERE signal_timestamp BETWEEN $first AND $last AND $prefix || strategy_id = $name
-"""
-
-SUMMARY_SQL = """
-SELECT factor, horizon, count(coalesce(pearson_ic, spearman_ic)) AS days,
-       min(date) FILTER (WHERE coalesce(pearson_ic, spearman_ic) IS NOT NULL) AS start_date,
-       max(date) FILTER (WHERE coalesce(pearson_ic, spearman_ic) IS NOT NULL) AS end_date,
-       avg(pearson_ic) AS mean_pearson_ic, avg(spearman_ic) AS mean_spearman_ic,
-       stddev_samp(spearman_ic) AS spearman_ic_std,
-       avg(spearman_ic) / nullif(stddev_samp(spearman_ic), 0) AS ic_ir,
-       avg(q1_return) AS q1_return, avg(q2_return) AS q2_return, avg(q3_return) AS q3_return,
-       avg(q4_return) AS q4_return, avg(q5_return) AS q5_return, avg(top_minus_bottom) AS top_minus_bottom,
-       avg(rank_autocorrelation) AS rank_autocorrelation, avg(top_turnover) AS top_turnover,
-       avg(bottom_turnover) AS bottom_turnover, now()::TIMESTAMP AS computed_at
-FROM factor_evaluation_daily GROUP BY factor, horizon ORDER BY factor, horizon
-"""
 
 
 def evaluated_days(first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -55,20 +22,41 @@ def evaluated_days(first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestam
     return shift_trading_days(first, -EVALUATION_LAG), shift_trading_days(last, -EVALUATION_LAG)
 
 
-def evaluation_rows(conn, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+def series_names(store: Warehouse, first, last) -> pd.DataFrame:
+    """(name, ticker) of every factor and signal ("signal/<strategy_id>") with a score in [first, last]."""
+    in_factors = store.distinct("factors", ["factor", "ticker"], between("date", first, last))
+    in_signals = store.distinct("signals", ["strategy_id", "symbol"], between("signal_timestamp", first, last))
+    return pd.concat(
+        [
+            in_factors.set_axis(["name", "ticker"], axis=1),
+            pd.DataFrame({"name": SIGNAL_PREFIX + in_signals["strategy_id"], "ticker": in_signals["symbol"]}),
+        ],
+        ignore_index=True,
+    )
+
+
+def scores(store: Warehouse, name: str, days: pd.DatetimeIndex, tickers: pd.Index, first, last) -> np.ndarray:
+    """A factor's z-scores or a strategy's signals of dates [first, last] over days x tickers."""
+    if name.startswith(SIGNAL_PREFIX):
+        strategy = eq("strategy_id", name.removeprefix(SIGNAL_PREFIX))
+        return store.read_panel("signals", "signal", days, tickers, strategy, between("signal_timestamp", first, last))
+    return store.read_panel("factors", "zscore", days, tickers, eq("factor", name), between("date", first, last))
+
+
+def evaluation_rows(store: Warehouse, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """Per factor and signal, the daily metrics of factor dates [first, last] (the day before feeds the lags),
     read one factor or signal at a time so memory stays at a few day x ticker matrices."""
-    window = {"first": shift_trading_days(first, -1).date(), "last": last.date(), "prefix": SIGNAL_PREFIX}
-    names = conn.execute(NAMES_SQL, window).df()
+    start = shift_trading_days(first, -1).date()
+    names = series_names(store, start, last.date())
     if names.empty:
         return pd.DataFrame()
-    days = trading_days(window["first"], shift_trading_days(last, EVALUATION_LAG))
+    days = trading_days(start, shift_trading_days(last, EVALUATION_LAG))
     tickers = pd.Index(sorted(names["ticker"].unique()))
-    close = close_matrix(conn, tickers, days)
+    close = store.read_panel("prices", "close", days, tickers)
     frames = []
     for name in sorted(names["name"].unique()):
-        scores = conn.execute(SCORES_SQL, {**window, "name": name}).fetchnumpy()
-        metrics = daily_metrics(to_matrix(scores, "value", days, tickers), close, days, HORIZONS, QUANTILES)
+        factor = scores(store, name, days, tickers, start, last.date())
+        metrics = daily_metrics(factor, close, days, HORIZONS, QUANTILES)
         frames.append(metrics[metrics["date"].between(first, last)].assign(factor=name))
     return pd.concat(frames, ignore_index=True)
 
@@ -105,13 +93,11 @@ def factor_evaluation(context: AssetExecutionContext, warehouse: WarehouseResour
     mean IC, IC IR (mean / std of the daily rank IC) and the means of the other daily figures.
     """
     first, last = evaluated_days(*partition_dates(context))
-    with warehouse.get_connection() as conn:
-        rows = evaluation_rows(conn, first, last)
-        with transaction(conn):
-            written = replace_slice(conn, "factor_evaluation_daily", rows, "date BETWEEN ? AND ?", [first, last])
-            summary = conn.execute(SUMMARY_SQL).df()
-            conn.execute("DELETE FROM factor_evaluation")
-            append_rows(conn, "factor_evaluation", summary)
+    with warehouse.session() as store:
+        rows = evaluation_rows(store, first, last)
+        with store.transaction():
+            written = store.replace("factor_evaluation_daily", rows, between("date", first, last))
+            summary = store.rebuild_evaluation_summary()
     context.log.info(f"evaluated factor dates {first.date()} .. {last.date()}: {written} rows")
     return MaterializeResult(
         metadata={"rows": written, "evaluated_from": str(first.date()), **_summary_metadata(summary)}

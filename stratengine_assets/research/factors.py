@@ -1,81 +1,60 @@
-"""Factor exposures per trading day: raw values and winsorized z-scores across the universe."""
+"""factors: each factor's raw value, winsorized z-score and sector-neutral z-score per universe member and day."""
 
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from dagster import (
-    AllPartitionMapping,
-    AssetDep,
-    AssetExecutionContext,
-    MaterializeResult,
-    MetadataValue,
-)
+from dagster import AllPartitionMapping, AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue
 
-from partitions.trading_calendar import shift_trading_days, trading_days
-from resources import WarehouseResource
-from resources.warehouse import append_rows, member_of, transaction
-from stratengine_assets.calendar_sql import partition_dates
-from stratengine_assets.price_history import price_rows
-from stratengine_assets.research.factor_library import FACTORS, FactorInputs, max_lookback
-from stratengine_assets.research.factor_math import (
-    as_of,
-    daily_returns,
-    forward_fill,
-    sector_neutral,
-    to_matrix,
-    winsorized_zscores,
-)
+from quant.calendar import shift_trading_days, trading_days
+from quant.factors import FACTORS, FactorInputs, max_lookback
+from quant.factors.math import sector_neutral, winsorized_zscores
+from quant.fundamentals import MAX_AGE_DAYS, as_of
+from quant.panel import daily_returns, forward_fill, to_matrix
+from resources import PipelineSettings, WarehouseResource
+from storage.warehouse import Warehouse, at_most, between, eq, isin
+from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.research.universe import universe
-from stratengine_assets.strategies import strategy_book
-from stratengine_assets.trading_day_asset import trading_day_asset
 
-FUNDAMENTAL_MAX_AGE_DAYS = 550
 PRICE_GAP_FILL_DAYS = 5
 WARMUP_DAYS = 10
 
 
-def load_inputs(conn, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs]:
+def load_inputs(
+    store: Warehouse, first: pd.Timestamp, last: pd.Timestamp, benchmark: str
+) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs]:
     """Point-in-time matrices for the universe's names over [first - lookback, last]."""
     days = trading_days(shift_trading_days(first, -(max_lookback() + WARMUP_DAYS)), last)
-    universe_names = conn.execute("SELECT DISTINCT ticker FROM universe WHERE date BETWEEN ? AND ?", [first, last])
-    tickers = pd.Index(sorted(universe_names.df()["ticker"]))
-    bars = price_rows(conn, tickers, days[0], last, fields=("close", "dollar_volume"))
-    facts = conn.execute(
-        "SELECT ticker, metric, period_end, known_at, value FROM fundamentals "
-        f"WHERE {member_of('ticker')} AND known_at <= ?",
-        [list(tickers), last],
-    ).df()
-    benchmark = strategy_book().universe.benchmark
-    reference = price_rows(conn, [benchmark], days[0], last)
+    tickers = pd.Index(store.distinct("universe", ["ticker"], between("date", first, last))["ticker"])
+    span = between("date", days[0], last)
+    bars = store.read("prices", isin("ticker", tickers), span, columns=["date", "ticker", "close", "dollar_volume"])
+    facts = store.read(
+        "fundamentals",
+        isin("ticker", tickers),
+        at_most("known_at", last),
+        columns=["ticker", "metric", "period_end", "known_at", "value"],
+    )
+    reference = store.read("prices", eq("ticker", benchmark), span, columns=["date", "ticker", "close"])
     close = forward_fill(to_matrix(bars, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
     benchmark_close = forward_fill(
         to_matrix(reference, "close", days, pd.Index([benchmark])), limit=PRICE_GAP_FILL_DAYS
     )
-    fundamentals = {
-        metric: as_of(group, days, tickers, FUNDAMENTAL_MAX_AGE_DAYS) for metric, group in facts.groupby("metric")
-    }
     inputs = FactorInputs(
         close=close,
         returns=daily_returns(close),
         dollar_volume=to_matrix(bars, "dollar_volume", days, tickers),
         benchmark_close=benchmark_close[:, 0],
         benchmark_returns=daily_returns(benchmark_close)[:, 0],
-        fundamentals=fundamentals,
+        fundamentals={metric: as_of(group, days, tickers, MAX_AGE_DAYS) for metric, group in facts.groupby("metric")},
     )
     return days, tickers, inputs
 
 
-def membership(conn, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
-    members = conn.execute(
-        "SELECT date, ticker, 1.0 AS member FROM universe WHERE date BETWEEN ? AND ?", [days[0], days[-1]]
-    ).df()
-    return to_matrix(members, "member", days, tickers) == 1.0
-
-
-def sector_codes(conn, tickers: pd.Index) -> np.ndarray:
+def sector_codes(store: Warehouse, tickers: pd.Index) -> np.ndarray:
     """An integer per ticker's GICS sector; names without one share a code of their own."""
-    sectors = dict(conn.execute("SELECT ticker, coalesce(sector, '') FROM securities").fetchall())
+    rows = store.read("securities", columns=["ticker", "sector"])
+    sectors = dict(zip(rows["ticker"], rows["sector"].fillna(""), strict=True))
     labels = pd.Series([sectors.get(t, "") for t in tickers], dtype="object")
     return pd.factorize(labels)[0]
 
@@ -113,19 +92,23 @@ def factor_rows(
     kinds={"duckdb", "numpy"},
     deps=[universe, "prices", AssetDep("fundamentals", partition_mapping=AllPartitionMapping())],
 )
-def factors(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def factors(
+    context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
+) -> MaterializeResult:
     """Each factor per universe member and day: raw value, its 1%/99% winsorized cross-sectional z-score, and
     that z-score neutralized within GICS sectors."""
     first, last = partition_dates(context)
+    benchmark = settings.strategy_book().universe.benchmark
     coverage = {}
-    with warehouse.get_connection() as conn:
-        days, tickers, inputs = load_inputs(conn, first, last)
-        members, sectors = membership(conn, days, tickers), sector_codes(conn, tickers)
-        with transaction(conn):
-            conn.execute("DELETE FROM factors WHERE date BETWEEN ? AND ?", [first, last])
+    with warehouse.session() as store:
+        days, tickers, inputs = load_inputs(store, first, last, benchmark)
+        members = np.isfinite(store.read_panel("universe", "close", days, tickers))
+        sectors = sector_codes(store, tickers)
+        with store.transaction():
+            store.delete("factors", between("date", first, last))
             for rows in factor_rows(days, tickers, inputs, members, sectors, first):
                 if len(rows):
-                    coverage[rows["factor"].iloc[0]] = append_rows(conn, "factors", rows)
+                    coverage[rows["factor"].iloc[0]] = store.append("factors", rows)
     return MaterializeResult(
         metadata={
             "rows": sum(coverage.values()),

@@ -1,45 +1,53 @@
-"""Strategy signals in the signal-table shape: the weighted composite of factor z-scores, or a walk-forward model."""
+"""signals: per strategy and day, the weighted composite of factor z-scores, or a walk-forward model's forecast."""
 
 import json
 
+import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from resources import WarehouseResource
-from resources.warehouse import append_rows, replace_slice, transaction
-from stratengine_assets.calendar_sql import partition_dates, register_calendar
+from quant.calendar import sessions_around, shift_trading_days, trading_days
+from quant.model_signals import history_for, panel_groups, predicted_signals
+from quant.strategies import Strategy
+from resources import PipelineSettings, WarehouseResource
+from storage.warehouse import Warehouse, between, eq, not_null
+from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.research.factors import factors
-from stratengine_assets.research.ml_signals import model_signals
-from stratengine_assets.strategies import strategy_book
-from stratengine_assets.trading_day_asset import trading_day_asset
-
-COMPOSITE_SQL = """
-SELECT f.ticker AS symbol, f.date AS signal_timestamp, c.next_date AS timestamp,
-       sum(w.weight * f.{score}) / (SELECT sum(abs(weight)) FROM factor_weights) AS signal,
-       ? AS strategy_id
-FROM factors f
-JOIN factor_weights w USING (factor)
-JOIN calendar c USING (date)
-WHERE f.date BETWEEN ? AND ?
-GROUP BY ALL
-"""
 
 
-def _weights(strategy) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "factor": list(strategy.factor_weights),
-            "weight": [float(w) for w in strategy.factor_weights.values()],
-        }
-    )
+def feature_panel(
+    store: Warehouse, score: str, days: pd.DatetimeIndex, names: list[str]
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`, read one factor at a
+    time so memory stays at the panel's size."""
+    span = between("date", days[0].date(), days[-1].date())
+    tickers = pd.Index(store.distinct("factors", ["ticker"], span)["ticker"])
+    panel = np.full((len(days), len(tickers), len(names)), np.nan)
+    for k, name in enumerate(names):
+        panel[:, :, k] = store.read_panel("factors", score, days, tickers, eq("factor", name), not_null(score))
+    return tickers, panel, store.read_panel("prices", "close", days, tickers)
 
 
-@trading_day_asset(
-    group_name="research",
-    kinds={"duckdb"},
-    deps=[factors],
-)
-def signals(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def model_signals(
+    store: Warehouse, strategies: list[Strategy], first: pd.Timestamp, last: pd.Timestamp
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per model strategy: signal rows for [first, last] and the fits that made them. Strategies reading the same
+    scores share one panel, loaded over the longest history any of them needs (a longer load gives the same
+    predictions)."""
+    out = {}
+    for (score, names), members in panel_groups(strategies).items():
+        days = trading_days(shift_trading_days(first, -history_for(members)), last)
+        tickers, panel, close = feature_panel(store, score, days, list(names))
+        for strategy in members:
+            out[strategy.strategy_id] = predicted_signals(strategy, tickers, panel, close, days, first, last)
+    return out
+
+
+@trading_day_asset(group_name="research", kinds={"duckdb"}, deps=[factors])
+def signals(
+    context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
+) -> MaterializeResult:
     """Composite: signal = sum(weight x z-score) / sum|weight| per name; a factor a name lacks counts as zero.
     Model (signal_model set): the cross-sectional z-score of a walk-forward Ridge or HistGradientBoosting forecast
     of the forward return's rank, refitted on a calendar cadence with purged, embargoed training labels; each fit
@@ -50,29 +58,23 @@ def signals(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     signal_timestamp is the close whose data made the signal; timestamp is the first session it may trade.
     """
     first, last = partition_dates(context)
-    fits = {}
-    with warehouse.get_connection() as conn:
-        register_calendar(conn, first, last)
-        models = model_signals(conn, _strategies(model=True), first, last)
-        with transaction(conn):
-            conn.execute("DELETE FROM signals WHERE signal_timestamp BETWEEN ? AND ?", [first, last])
-            for strategy in _strategies(model=False):
-                _insert_composite(conn, strategy, first, last)
+    book = settings.strategy_book().strategies.values()
+    composites = [s for s in book if s.signal_model is None]
+    calendar, fits = sessions_around(first, last), {}
+    with warehouse.session() as store:
+        models = model_signals(store, [s for s in book if s.signal_model is not None], first, last)
+        with store.transaction():
+            store.delete("signals", between("signal_timestamp", first, last))
+            for strategy in composites:
+                store.insert_composite_signals(calendar, strategy, first, last)
             for sid, (rows, fitted) in models.items():
                 if len(rows):
-                    append_rows(conn, "signals", rows)
+                    store.append("signals", rows)
                 if len(fitted):
-                    span = [sid, fitted["fit_date"].min(), fitted["fit_date"].max()]
-                    replace_slice(
-                        conn, "signal_model_fits", fitted, "strategy_id = ? AND fit_date BETWEEN ? AND ?", span
-                    )
+                    span = between("fit_date", fitted["fit_date"].min(), fitted["fit_date"].max())
+                    store.replace("signal_model_fits", fitted, eq("strategy_id", sid), span)
                 fits[sid] = fitted
-        per_strategy = dict(
-            conn.execute(
-                "SELECT strategy_id, count(*) FROM signals WHERE signal_timestamp BETWEEN ? AND ? GROUP BY 1",
-                [first, last],
-            ).fetchall()
-        )
+        per_strategy = store.count_by("signals", "strategy_id", between("signal_timestamp", first, last))
     return MaterializeResult(
         metadata={
             "rows": sum(per_strategy.values()),
@@ -80,17 +82,6 @@ def signals(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
             **_fit_metadata(fits),
         }
     )
-
-
-def _strategies(model: bool) -> list:
-    return [s for s in strategy_book().strategies.values() if (s.signal_model is not None) == model]
-
-
-def _insert_composite(conn, strategy, first, last) -> None:
-    conn.register("factor_weights", _weights(strategy))
-    sql = COMPOSITE_SQL.format(score=strategy.score_column)
-    conn.execute(f"INSERT INTO signals {sql}", [strategy.strategy_id, first, last])
-    conn.unregister("factor_weights")
 
 
 def _fit_metadata(fits: dict) -> dict:

@@ -1,0 +1,1 @@
+"""The `stratengine` command line: demo, land, fetch, synth, update, research, portfolio."""

@@ -1,0 +1,72 @@
+"""Vectorized factor arithmetic on (trading day x ticker) matrices: rolling moments, betas, cross-sections."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def rolling_std(values: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    return pd.DataFrame(values).rolling(window, min_periods=min_periods).std(ddof=1).to_numpy(copy=True)
+
+
+def rolling_mean(values: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    return pd.DataFrame(values).rolling(window, min_periods=min_periods).mean().to_numpy(copy=True)
+
+
+def rolling_beta(
+    returns: np.ndarray, benchmark: np.ndarray, window: int, min_periods: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per name: OLS slope on the benchmark's returns and the residual variance, over trailing windows.
+
+    Moments are taken over the days both series have a return, so a name's gaps do not bias its beta.
+    """
+    both = np.isfinite(returns) & np.isfinite(benchmark)[:, None]
+    r = np.where(both, returns, np.nan)
+    m = np.where(both, benchmark[:, None], np.nan)
+    mean_r, mean_m = rolling_mean(r, window, min_periods), rolling_mean(m, window, min_periods)
+    covariance = rolling_mean(r * m, window, min_periods) - mean_r * mean_m
+    variance_m = rolling_mean(m * m, window, min_periods) - mean_m**2
+    variance_r = rolling_mean(r * r, window, min_periods) - mean_r**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = np.where(variance_m > 0, covariance / variance_m, np.nan)
+    residual = np.maximum(variance_r - beta**2 * variance_m, 0.0)
+    return beta, residual
+
+
+def winsorized_zscores(
+    values: np.ndarray, members: np.ndarray, lower: float = 0.01, upper: float = 0.99, min_names: int = 3
+) -> np.ndarray:
+    """Per row: clip members' finite values at the lower/upper quantiles, then z-score (ddof=1)."""
+    masked = np.where(members & np.isfinite(values), values, np.nan)
+    counts = np.sum(np.isfinite(masked), axis=1)
+    usable = counts >= min_names
+    z = np.full_like(masked, np.nan)
+    if not usable.any():
+        return z
+    block = masked[usable]
+    low = np.nanquantile(block, lower, axis=1, keepdims=True)
+    high = np.nanquantile(block, upper, axis=1, keepdims=True)
+    clipped = np.clip(block, low, high)
+    mean = np.nanmean(clipped, axis=1, keepdims=True)
+    std = np.nanstd(clipped, axis=1, ddof=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z[usable] = np.where(std > 0, (clipped - mean) / std, np.nan)
+    return z
+
+
+def sector_neutral(z: np.ndarray, sector_codes: np.ndarray) -> np.ndarray:
+    """Per row: subtract each sector's mean z-score from its members, then rescale to unit std (ddof=1)."""
+    valid = np.isfinite(z)
+    if not valid.any():
+        return np.full_like(z, np.nan)
+    sectors = np.zeros((len(sector_codes), int(sector_codes.max()) + 1))
+    sectors[np.arange(len(sector_codes)), sector_codes] = 1.0
+    counts = valid.astype(float) @ sectors
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(valid, z, 0.0) @ sectors / counts
+    demeaned = np.where(valid, z - means[:, sector_codes], np.nan)
+    names = valid.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std = np.sqrt(np.nansum(demeaned**2, axis=1, keepdims=True) / (names - 1))
+        return np.where((names > 1) & (std > 0), demeaned / std, np.nan)

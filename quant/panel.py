@@ -1,0 +1,50 @@
+"""(trading day x ticker) matrices: scattering long rows into them, filling, lagging, returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+
+def to_matrix(rows: Mapping[str, ArrayLike], column: str, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    """Scatter long rows (date, ticker, column), a DataFrame or a mapping of column arrays, into a days x tickers
+    float matrix; absent cells are NaN and rows outside `days` or `tickers` are left out."""
+    matrix = np.full((len(days), len(tickers)), np.nan)
+    row = days.get_indexer(pd.DatetimeIndex(rows["date"]))
+    col = tickers.get_indexer(rows["ticker"])
+    keep = (row >= 0) & (col >= 0)
+    matrix[row[keep], col[keep]] = np.asarray(rows[column], dtype="float64")[keep]
+    return matrix
+
+
+def forward_fill(matrix: np.ndarray, limit: int | None = None) -> np.ndarray:
+    return pd.DataFrame(matrix).ffill(limit=limit).to_numpy(copy=True)
+
+
+def lagged(matrix: np.ndarray, lag: int) -> np.ndarray:
+    """matrix shifted down by lag rows: row t holds row t - lag."""
+    out = np.full_like(matrix, np.nan)
+    if lag < len(matrix):
+        out[lag:] = matrix[: len(matrix) - lag]
+    return out
+
+
+def period_return(close: np.ndarray, start_lag: int, end_lag: int = 0) -> np.ndarray:
+    """Return from close[t - start_lag] to close[t - end_lag]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return lagged(close, end_lag) / lagged(close, start_lag) - 1.0
+
+
+def daily_returns(close: np.ndarray) -> np.ndarray:
+    return period_return(close, 1)
+
+
+def forward_returns(close: np.ndarray, horizon: int) -> np.ndarray:
+    """close[t + horizon] / close[t] - 1; NaN in the last horizon rows."""
+    ahead = np.full_like(close, np.nan)
+    ahead[: max(len(close) - horizon, 0)] = close[horizon:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ahead / close - 1.0

@@ -1,0 +1,59 @@
+"""What every part of the DuckDB warehouse shares: the connection and frames registered as views for a query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+
+class Session:
+    """One DuckDB connection to the warehouse file."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+        self._in_transaction = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Commit everything in the block or nothing; an inner block joins the outer one."""
+        if self._in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_transaction = False
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def registered(self, **frames: pd.DataFrame) -> Iterator[None]:
+        """Expose in-memory frames to SQL under the given names for the block."""
+        for name, frame in frames.items():
+            self.conn.register(name, frame)
+        try:
+            yield
+        finally:
+            for name in frames:
+                self.conn.unregister(name)
+
+    @contextmanager
+    def calendar(self, days: pd.DatetimeIndex) -> Iterator[None]:
+        """Trading days as `calendar(date, day_index, next_date)` for the block; the last day has no next_date."""
+        frame = pd.DataFrame(
+            {
+                "date": days.date,
+                "day_index": np.arange(len(days), dtype="int64"),
+                "next_date": np.append(days[1:].date, [None]),
+            }
+        )
+        with self.registered(calendar=frame):
+            yield

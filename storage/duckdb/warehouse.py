@@ -1,0 +1,107 @@
+"""The DuckDB warehouse: one file, the schema created on connect, tables read and written through filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from quant.panel import to_matrix
+from storage.duckdb.manifest import ManifestQueries
+from storage.duckdb.portfolio import PortfolioQueries
+from storage.duckdb.prices import PriceQueries
+from storage.duckdb.research import ResearchQueries
+from storage.duckdb.sql import checked_column, checked_table, member_of, where_clause
+from storage.schema import added_column_statements, create_statements, panel_axes
+from storage.warehouse import Columns, Warehouse, Where, between
+
+
+def prepare(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables, and bring a file written by an older release up to the declared columns."""
+    for statement in create_statements():
+        conn.execute(statement)
+    existing = conn.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
+    for statement in added_column_statements(set(existing)):
+        conn.execute(statement)
+
+
+class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQueries, Warehouse):
+    """A session on a DuckDB warehouse file, over a connection the caller opened, holds the writer lock for, and
+    ran `prepare` on."""
+
+    def read(self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None) -> pd.DataFrame:
+        return self._select(table, where, columns, order_by or ()).df()
+
+    def distinct(self, table: str, columns: Sequence[str], *where: Where) -> pd.DataFrame:
+        return self._select(table, where, columns, columns, "SELECT DISTINCT").df()
+
+    def read_panel(
+        self, table: str, value: str, days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
+    ) -> np.ndarray:
+        date, ticker = panel_axes(table)
+        picked = [checked_column(table, c) for c in (date, ticker, value)]
+        filters = [between(date, days[0].date(), days[-1].date()), *where]
+        clause, params = where_clause(table, filters)
+        sql = (
+            f"SELECT {picked[0]} AS date, {picked[1]} AS ticker, {picked[2]} AS value FROM {checked_table(table)}"
+            f"{clause} AND {member_of(picked[1])}"
+        )
+        rows = self.conn.execute(sql, [*params, [str(t) for t in tickers]]).fetchnumpy()
+        return to_matrix(rows, "value", days, tickers)
+
+    def replace(self, table: str, frame: pd.DataFrame, *where: Where) -> int:
+        with self.transaction():
+            self.delete(table, *where)
+            return self.append(table, frame) if len(frame) else 0
+
+    def append(self, table: str, frame: pd.DataFrame) -> int:
+        with self.registered(incoming_frame=frame):
+            self.conn.execute(f"INSERT INTO {checked_table(table)} BY NAME SELECT * FROM incoming_frame")
+        return len(frame)
+
+    def delete(self, table: str, *where: Where) -> None:
+        clause, params = where_clause(table, where)
+        self.conn.execute(f"DELETE FROM {checked_table(table)}{clause}", params)
+
+    def update(self, table: str, values: Mapping[str, Any], *where: Where) -> None:
+        assignments = ", ".join(f"{checked_column(table, column)} = ?" for column in values)
+        clause, params = where_clause(table, where)
+        self.conn.execute(f"UPDATE {checked_table(table)} SET {assignments}{clause}", [*values.values(), *params])
+
+    def count(self, table: str, *where: Where) -> int:
+        clause, params = where_clause(table, where)
+        return self.conn.execute(f"SELECT count(*) FROM {checked_table(table)}{clause}", params).fetchall()[0][0]
+
+    def count_by(self, table: str, column: str, *where: Where) -> dict[Any, int]:
+        clause, params = where_clause(table, where)
+        sql = f"SELECT {checked_column(table, column)}, count(*) FROM {table}{clause} GROUP BY 1"
+        return dict(self.conn.execute(sql, params).fetchall())
+
+    def span(self, table: str, column: str, *where: Where) -> tuple[Any, Any]:
+        clause, params = where_clause(table, where)
+        name = checked_column(table, column)
+        first, last = self.conn.execute(f"SELECT min({name}), max({name}) FROM {table}{clause}", params).fetchall()[0]
+        return first, last
+
+    def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:
+        quoted = str(target).replace("'", "''")  # ATTACH takes no parameters; the path is the caller's own file
+        self.conn.execute(f"ATTACH '{quoted}' AS copy_target")
+        try:
+            for table, where in slices.items():
+                clause, params = where_clause(table, where)
+                self.conn.execute(
+                    f"INSERT INTO copy_target.{checked_table(table)} BY NAME SELECT * FROM {table}{clause}", params
+                )
+        finally:
+            self.conn.execute("DETACH copy_target")
+
+    def _select(
+        self, table: str, where: Sequence[Where], columns: Columns, order_by: Sequence[str], keyword: str = "SELECT"
+    ) -> duckdb.DuckDBPyConnection:
+        picked = ", ".join(checked_column(table, c) for c in columns) if columns else "*"
+        clause, params = where_clause(table, where)
+        order = f" ORDER BY {', '.join(checked_column(table, c) for c in order_by)}" if order_by else ""
+        return self.conn.execute(f"{keyword} {picked} FROM {checked_table(table)}{clause}{order}", params)

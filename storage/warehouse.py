@@ -1,0 +1,213 @@
+"""The warehouse interface: every read and write the pipeline makes, by table and filter or by what it means.
+
+A backend implements this class once (the DuckDB one lives in `storage/duckdb/`). Generic operations address a
+table by name and a slice by filters (`eq`, `between`, `isin`, ...); the named queries below them are the column
+work that runs where the data lives: the price validation rules, the universe rule, composite signals, ...
+Writes inside `transaction()` commit together or not at all; every write outside one is atomic on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quant.strategies import Strategy, UniverseRules
+
+Day = dt.date | pd.Timestamp | str
+Columns = Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class Where:
+    """One condition on a column: op is one of =, <>, <, <=, >=, between, in, not null."""
+
+    column: str
+    op: str
+    value: Any = None
+
+
+def eq(column: str, value: Any) -> Where:
+    return Where(column, "=", value)
+
+
+def ne(column: str, value: Any) -> Where:
+    return Where(column, "<>", value)
+
+
+def before(column: str, value: Any) -> Where:
+    return Where(column, "<", value)
+
+
+def at_most(column: str, value: Any) -> Where:
+    return Where(column, "<=", value)
+
+
+def at_least(column: str, value: Any) -> Where:
+    return Where(column, ">=", value)
+
+
+def between(column: str, first: Any, last: Any) -> Where:
+    """first <= column <= last."""
+    return Where(column, "between", (first, last))
+
+
+def isin(column: str, values: Iterable[Any]) -> Where:
+    return Where(column, "in", [str(v) for v in values])
+
+
+def not_null(column: str) -> Where:
+    return Where(column, "not null")
+
+
+@dataclass(frozen=True)
+class PriceRules:
+    """How `prices` picks each name-day's bar: vendors best first, the largest believable close-to-close move,
+    and the close difference at which two vendors disagree."""
+
+    vendor_ranking: Sequence[str]
+    max_daily_move: float
+    vendor_tolerance: float
+
+
+@dataclass(frozen=True)
+class PriceValidation:
+    """What a price rebuild found beyond the rows it kept: name-days priced the session before but by no vendor
+    (date, ticker), and valid closes of two vendors that disagree (date, ticker, vendor_a, close_a, vendor_b,
+    close_b, difference)."""
+
+    missing: pd.DataFrame
+    disagreements: pd.DataFrame
+
+
+class Warehouse(ABC):
+    """One open session on the warehouse (a connection, with the writer lock held where the backend needs one)."""
+
+    # -- transactions and tables -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything written inside commits together or not at all; nested blocks join the outer one."""
+
+    @abstractmethod
+    def read(self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None) -> pd.DataFrame:
+        """Rows of `table` matching every filter (all columns unless named)."""
+
+    @abstractmethod
+    def distinct(self, table: str, columns: Sequence[str], *where: Where) -> pd.DataFrame:
+        """The distinct rows of the named columns matching the filters, sorted by them."""
+
+    @abstractmethod
+    def read_panel(
+        self, table: str, value: str, days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
+    ) -> np.ndarray:
+        """`value` as a days x tickers matrix (by the table's panel axes) over the rows matching the filters; NaN
+        where there is no row."""
+
+    @abstractmethod
+    def replace(self, table: str, frame: pd.DataFrame, *where: Where) -> int:
+        """Delete the slice the filters select and insert `frame` (by column name); returns the rows inserted."""
+
+    @abstractmethod
+    def append(self, table: str, frame: pd.DataFrame) -> int:
+        """Insert `frame` by column name; returns the rows inserted."""
+
+    @abstractmethod
+    def delete(self, table: str, *where: Where) -> None: ...
+
+    @abstractmethod
+    def update(self, table: str, values: Mapping[str, Any], *where: Where) -> None:
+        """Set columns to values on the rows matching the filters."""
+
+    @abstractmethod
+    def count(self, table: str, *where: Where) -> int: ...
+
+    @abstractmethod
+    def count_by(self, table: str, column: str, *where: Where) -> dict[Any, int]:
+        """Rows per value of `column`."""
+
+    @abstractmethod
+    def span(self, table: str, column: str, *where: Where) -> tuple[Any, Any]:
+        """(min, max) of `column`; (None, None) when no row matches."""
+
+    @abstractmethod
+    def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:
+        """Copy each table's slice into the warehouse at `target` (a backend location with the same schema)."""
+
+    # -- the landing manifest --------------------------------------------------------------------------------
+
+    @abstractmethod
+    def landed_price_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """First and last date the readable price files cover."""
+
+    @abstractmethod
+    def stale_price_files(self) -> list[tuple[dt.date, dt.date]]:
+        """(first_date, last_date) of registered price file versions not ingested since they were registered."""
+
+    @abstractmethod
+    def ingested_versions(self) -> set[str]:
+        """key@version of every file version already ingested."""
+
+    # -- prices ----------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def rebuild_prices(self, calendar: pd.DatetimeIndex, start: Day, end: Day, rules: PriceRules) -> PriceValidation:
+        """Replace `prices` and its quarantine over [start, end) from `raw_prices` under the validation rules:
+        structural checks, then the best-ranked valid vendor per name-day, then the move check against the
+        name's own previous closes. `calendar` holds the trading days from the session before start."""
+
+    @abstractmethod
+    def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
+        """Each ticker's latest close on or before the day, by ticker."""
+
+    # -- research --------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def build_universe(
+        self, calendar: pd.DatetimeIndex, first: Day, last: Day, rules: UniverseRules, adv_window: int
+    ) -> None:
+        """Replace `universe` over [first, last]: names in the security master, not the benchmark, whose close,
+        average dollar volume over adv_window sessions and price history in the rules' window pass that day.
+        `calendar` holds the trading days from rules.history_window sessions before first."""
+
+    @abstractmethod
+    def insert_composite_signals(self, calendar: pd.DatetimeIndex, strategy: Strategy, first: Day, last: Day) -> None:
+        """Insert the strategy's signals over [first, last]: sum(weight x factor score) / sum|weight| per name and day
+        (a factor a name lacks counts as zero), tradeable on the next session of `calendar`."""
+
+    @abstractmethod
+    def rebuild_evaluation_summary(self) -> pd.DataFrame:
+        """Replace `factor_evaluation` with the summary of every stored daily evaluation; returns it."""
+
+    # -- portfolios and backtests ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def rebalance_candidates(self, strategy_id: str, days: pd.DatetimeIndex, market_beta: float) -> pd.DataFrame:
+        """The strategy's signals on `days` (date, ticker, signal), each day's rank from the best and the worst
+        signal, the name's 252-day beta (market_beta where unknown) and GICS sector ('' where unknown)."""
+
+    @abstractmethod
+    def last_rebalance_book(self, strategy_id: str, before: Day) -> pd.Series:
+        """Weights by ticker of the strategy's latest stored rebalance before `before` (empty when none)."""
+
+    @abstractmethod
+    def top_by_factor(self, factor: str, days: pd.DatetimeIndex, top_n: int) -> pd.DataFrame:
+        """(date, ticker, raw_value) of each day's top_n names by a positive raw factor value."""
+
+    @abstractmethod
+    def books_to_measure(self, first: Day, last: Day) -> pd.DataFrame:
+        """Target books (date, strategy_id, ticker, weight) on rebalance days in [first, last] and on last."""
+
+    @abstractmethod
+    def rebalance_books(self, strategy_id: str) -> pd.DataFrame:
+        """(rebalance_date, ticker, weight) of every stored rebalance of the strategy, as first held."""
+
+    @abstractmethod
+    def latest_holdings(self) -> pd.DataFrame:
+        """Each strategy's target book on its latest day (strategy_id, date, ticker, weight), largest first."""

@@ -1,0 +1,62 @@
+"""Backtests over the warehouse: stored or freshly solved rebalances traded through the prices that follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from quant.backtest.engine import Simulation, costs_for, simulate
+from quant.backtest.results import metrics_row
+from quant.calendar import trading_days
+from quant.panel import daily_returns, forward_fill
+from quant.rebalance import rebalance_dates
+from quant.strategies import Strategy
+from storage.warehouse import Warehouse
+from stratengine_assets.portfolio.rebalances import rebalance_weights
+
+
+def daily_returns_of(store: Warehouse, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """Close-to-close returns (days x tickers) over [first, last], a missing close carried from the last one."""
+    days = trading_days(first, last)
+    index = pd.Index(sorted(tickers))
+    close = forward_fill(store.read_panel("prices", "close", days, index))
+    return pd.DataFrame(daily_returns(close), index=days, columns=index)
+
+
+def simulate_rebalances(
+    store: Warehouse, strategy: Strategy, rebalances: pd.DataFrame, last: pd.Timestamp, benchmark: str
+) -> tuple[Simulation, pd.Series] | None:
+    """Trade rows (rebalance_date, ticker, weight) through `last`; the simulation and the benchmark's returns."""
+    if rebalances.empty:
+        return None
+    rebalances = rebalances.assign(rebalance_date=pd.to_datetime(rebalances["rebalance_date"]))
+    targets = {d: g.set_index("ticker")["weight"] for d, g in rebalances.groupby("rebalance_date")}
+    returns = daily_returns_of(store, rebalances["ticker"].unique().tolist(), min(targets), last)
+    sim = simulate(targets, returns, costs_for(strategy))
+    if sim.daily.empty:
+        return None
+    return sim, daily_returns_of(store, [benchmark], min(targets), last)[benchmark].rename(benchmark)
+
+
+@dataclass(frozen=True)
+class WindowRun:
+    """One backtest over a window: its metrics row (None when it never traded), the rebalances that failed and
+    why, and the simulation with the benchmark's returns."""
+
+    metrics: dict | None
+    failures: dict[str, str]
+    simulation: Simulation | None = None
+    benchmark: pd.Series | None = None
+
+
+def window_run(
+    store: Warehouse, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp, benchmark: str
+) -> WindowRun:
+    """Backtest `strategy` from cash over [first, last] only."""
+    when = rebalance_dates(strategy.rebalance, first, last)
+    weights, failures = rebalance_weights(store, strategy, when, held=pd.Series(dtype="float64"))
+    outcome = simulate_rebalances(store, strategy, weights, last, benchmark)
+    if outcome is None:
+        return WindowRun(None, failures)
+    return WindowRun(metrics_row(strategy, *outcome), failures, *outcome)

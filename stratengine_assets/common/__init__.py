@@ -1,0 +1,1 @@
+"""What every domain's assets share: partition policies, the pandera check, the partition range of a run."""

@@ -1,0 +1,39 @@
+"""raw_prices: every price row the landed vendor files hold for the partitions' dates, as delivered."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+
+from resources import LandingZoneResource, WarehouseResource
+from storage.warehouse import at_least, before, isin
+from stratengine_assets.common.partition_range import partition_window
+from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.ingestion.price_files import load_price_rows
+from stratengine_assets.ingestion.quarantine import utc_now
+
+RAW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "vendor", "source_file", "source_line"]
+
+
+@trading_day_asset(group_name="ingestion", kinds={"duckdb"})
+def raw_prices(
+    context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
+) -> MaterializeResult:
+    """Every price row the landed vendor files hold for the partitions' dates, with vendor, file and line."""
+    start, end = partition_window(context)
+    with warehouse.session() as store:
+        batch = load_price_rows(store, landing_zone, start, end)
+        rows = pd.concat(batch.rows) if batch.rows else pd.DataFrame(columns=RAW_COLUMNS)
+        rows = rows[RAW_COLUMNS].assign(ingested_at=utc_now())
+        rows["ticker"] = rows["ticker"].astype("object")
+        with store.transaction():
+            written = store.replace("raw_prices", rows, at_least("date", start), before("date", end))
+            files = sorted(rows["source_file"].unique())
+            store.update("landing_manifest", {"ingested_at": utc_now()}, isin("key", files))
+    for path, error in batch.failed.items():
+        context.log.warning(f"price file not ingested: {path}: {error}")
+    return MaterializeResult(
+        metadata={
+            "rows": written,
+            "files_read": batch.files_read,
+            "failed_files": MetadataValue.json(batch.failed),
+        }
+    )

@@ -1,0 +1,118 @@
+"""signals_point_in_time: recompute a past day's signals from only what was known that day, compare."""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    MetadataValue,
+    PartitionKeyRange,
+    asset_check,
+    build_asset_context,
+)
+
+from quant.calendar import shift_trading_days
+from quant.model_signals import history_for
+from quant.strategies import StrategyBook
+from resources import PipelineSettings, WarehouseResource
+from storage.warehouse import Warehouse, Where, at_least, at_most, before, eq
+from stratengine_assets.research.factors import factors
+from stratengine_assets.research.signals import signals
+from stratengine_assets.research.universe import universe
+
+LOOKBACK_SESSIONS = 63
+TOLERANCE = 1e-9
+
+
+def known_on(day: pd.Timestamp, since: pd.Timestamp) -> dict[str, list[Where]]:
+    """What was known at the close of `day`; model strategies also train on earlier days' stored factors."""
+    return {
+        "prices": [at_most("date", day)],
+        "fundamentals": [at_most("known_at", day)],
+        "securities": [],
+        "factors": [before("date", day), at_least("date", since)],
+    }
+
+
+def model_history_start(book: StrategyBook, day: pd.Timestamp) -> pd.Timestamp:
+    """The first day a model strategy's signal on `day` reads factors from (`day` itself when there is none)."""
+    models = [s for s in book.strategies.values() if s.signal_model is not None]
+    return shift_trading_days(day, -history_for(models)) if models else day
+
+
+def check_day(store: Warehouse, configured: pd.Timestamp | None) -> pd.Timestamp | None:
+    """The configured day, else the latest signal day at least a quarter before the newest one."""
+    if configured is not None:
+        return configured
+    newest = store.span("signals", "signal_timestamp")[1]
+    if newest is None:
+        return None
+    cutoff = shift_trading_days(newest, -LOOKBACK_SESSIONS)
+    day = store.span("signals", "signal_timestamp", at_most("signal_timestamp", cutoff))[1]
+    return pd.Timestamp(day or newest)
+
+
+def day_signals(store: Warehouse, day: pd.Timestamp) -> pd.DataFrame:
+    return store.read("signals", eq("signal_timestamp", day), columns=["symbol", "strategy_id", "signal"])
+
+
+def recompute(
+    warehouse: WarehouseResource, settings: PipelineSettings, day: pd.Timestamp, scratch: Path
+) -> pd.DataFrame:
+    """Copy the inputs known on `day` into a scratch warehouse and run universe, factors, signals there.
+
+    Model strategies also get the stored factors of the days their training reads: those days' own
+    point-in-time correctness is what this check verifies on the days it runs on."""
+    copy = WarehouseResource(database=str(scratch / "as_of.duckdb"))
+    with copy.session():
+        pass  # the scratch file, with the schema
+    with warehouse.session() as store:
+        store.copy_slices(copy.database, known_on(day, model_history_start(settings.strategy_book(), day)))
+    key = str(day.date())
+    resources = {"warehouse": copy, "settings": settings}
+    for asset in (universe, factors, signals):
+        asset(build_asset_context(partition_key_range=PartitionKeyRange(key, key), resources=resources))
+    with copy.session() as store:
+        return day_signals(store, day)
+
+
+def compare(stored: pd.DataFrame, recomputed: pd.DataFrame) -> dict:
+    both = stored.merge(recomputed, on=["symbol", "strategy_id"], how="outer", suffixes=("_stored", "_known"))
+    difference = (both["signal_stored"] - both["signal_known"]).abs()
+    unmatched = both["signal_stored"].isna() | both["signal_known"].isna()
+    differing = both[unmatched | (difference > TOLERANCE)]
+    return {
+        "compared": len(both),
+        "differing": len(differing),
+        "max_difference": float(np.nan_to_num(difference.max(), nan=0.0)),
+        "examples": differing.head(10),
+    }
+
+
+@asset_check(asset=signals, description="a past day's signals recomputed from inputs known that day must match")
+def signals_point_in_time(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
+) -> AssetCheckResult:
+    with warehouse.session() as store:
+        day = check_day(store, settings.pit_day())
+        stored = day_signals(store, day) if day is not None else pd.DataFrame()
+    if day is None or stored.empty:
+        return AssetCheckResult(passed=True, metadata={"checked_day": "none: no signals yet"})
+    with tempfile.TemporaryDirectory() as scratch:
+        result = compare(stored, recompute(warehouse, settings, day, Path(scratch)))
+    context.log.info(f"point-in-time check on {day.date()}: {result['differing']} of {result['compared']} differ")
+    return AssetCheckResult(
+        passed=result["differing"] == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "checked_day": str(day.date()),
+            "signals_compared": result["compared"],
+            "signals_differing": result["differing"],
+            "max_difference": result["max_difference"],
+            "examples": MetadataValue.md(result["examples"].astype(str).to_markdown(index=False) or "none"),
+        },
+    )

@@ -1,0 +1,50 @@
+"""What a vendor layout is: the record the registry keeps, and the canonical shapes parsers return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+DATASETS = ("prices", "fundamentals", "securities")
+PRICE_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "source_line"]
+SECURITY_COLUMNS = ["ticker", "name", "sector", "sub_industry", "cik", "source_line"]
+FACT_COLUMNS = ["ticker", "cik", "metric", "period_end", "known_at", "value", "source_line"]
+REJECTED_COLUMNS = ["ticker", "date", "reason", "source_line"]
+
+
+@dataclass(frozen=True)
+class FundamentalFacts:
+    """A fundamentals file's facts, long (FACT_COLUMNS; known_at NaT where the layout has no filing date and the
+    reporting lag decides; cik set where the file names its filer by CIK), the lines it could not use and why
+    (REJECTED_COLUMNS), and notes on lines kept with a correction (ticker, note)."""
+
+    rows: pd.DataFrame
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["ticker", "note"]))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One vendor layout. `parse` returns PRICE_COLUMNS rows (prices), SECURITY_COLUMNS rows (securities) or
+    FundamentalFacts (fundamentals), and raises VendorFileError when the file cannot be read at all.
+
+    suffixes and header tell the layout from a file (by name first, then by header line); a layout with neither
+    is never guessed (it is named when landing). ticker_from_name is set for one-file-per-ticker layouts;
+    date_span reads the first and last date of a price file cheaply."""
+
+    name: str
+    dataset: str
+    parse: Callable[[Path], Any]
+    suffixes: tuple[str, ...] = ()
+    header: Callable[[list[str]], bool] | None = None
+    ticker_from_name: Callable[[str], str | None] | None = None
+    date_span: Callable[[Path], tuple[dt.date, dt.date] | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASETS:
+            raise ValueError(f"layout {self.name}: dataset must be one of {DATASETS}, not {self.dataset!r}")

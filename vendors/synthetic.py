@@ -1,0 +1,285 @@
+"""The synthetic vendor: a deterministic factor-model market written in the layouts the real vendors use.
+
+Every random draw comes from a numpy Generator seeded by (seed, year, stream), so a market of T sessions is a
+prefix of the same market with T + 1 sessions: the extra daily file continues the history's price paths.
+Some names delist (their rows stop), and a few name-days are missing, as in real vendor data; fundamentals
+are annual 10-K rows whose known-at date comes from the reporting lag rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from quant.calendar import TRADING_DAYS_PER_YEAR, shift_trading_days, trading_days
+from storage.parquet import write_prices
+from vendors.annual_csv import METRIC_COLUMNS
+
+FIRST_DAY = "2010-01-04"
+DEFAULT_SEED = 2010
+YEAR = TRADING_DAYS_PER_YEAR
+MARKET_DRIFT, MARKET_VOL, SECTOR_VOL = 0.06, 0.16, 0.10
+TOTAL_VOL_RANGE, MIN_IDIO_VOL = (0.20, 0.50), 0.08
+GAP_SHARE, WICK_SHARE, VOLUME_SIGMA = 0.25, 0.5, 0.35
+DELISTED_SHARE, MISSING_SHARE = 0.05, 0.001
+MEDIAN_DOLLAR_VOLUME, DOLLAR_VOLUME_SIGMA = 20e6, 1.2
+STREAMS = ("market", "sector", "idio", "gap", "high", "low", "volume", "missing")
+SECTORS: dict[str, tuple[str, str, str]] = {
+    "Communication Services": ("Interactive Media & Services", "Movies & Entertainment", "Integrated Telecom Services"),
+    "Consumer Discretionary": ("Automobile Manufacturers", "Restaurants", "Specialty Stores"),
+    "Consumer Staples": ("Packaged Foods & Meats", "Household Products", "Soft Drinks"),
+    "Energy": ("Integrated Oil & Gas", "Oil & Gas Exploration & Production", "Oil & Gas Equipment & Services"),
+    "Financials": ("Diversified Banks", "Asset Management & Custody Banks", "Property & Casualty Insurance"),
+    "Health Care": ("Pharmaceuticals", "Health Care Equipment", "Managed Health Care"),
+    "Industrials": ("Aerospace & Defense", "Airlines", "Industrial Machinery"),
+    "Information Technology": ("Semiconductors", "Application Software", "IT Consulting & Other Services"),
+    "Materials": ("Specialty Chemicals", "Industrial Gases", "Steel"),
+    "Real Estate": ("Office REITs", "Residential REITs", "Specialized REITs"),
+    "Utilities": ("Electric Utilities", "Multi-Utilities", "Gas Utilities"),
+}
+SECTOR_NAMES = np.array(list(SECTORS), dtype=object)
+SUB_INDUSTRIES = np.array(list(SECTORS.values()), dtype=object)
+PRICE_DIR = ("prices", "canonical")
+SECURITIES_PATH = ("securities", "sp500_master", "securities.csv")
+FUNDAMENTALS_PATH = ("fundamentals", "annual_csv", "fundamentals_annual.csv")
+FUNDAMENTALS_HEADER = ["Ticker Symbol", "Period Ending", "For Year", *METRIC_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Static attributes of the synthetic names, one entry per name."""
+
+    tickers: np.ndarray
+    sector: np.ndarray
+    sub_industry: np.ndarray
+    beta: np.ndarray
+    idio_vol: np.ndarray
+    daily_vol: np.ndarray
+    start_price: np.ndarray
+    dollar_volume: np.ndarray
+    delisted_after: np.ndarray  # last session index each name trades; the horizon for names that never delist
+
+    def __len__(self) -> int:
+        return len(self.tickers)
+
+
+def draw_names(count: int, rng: np.random.Generator, horizon: int, delist_rng: np.random.Generator) -> Names:
+    """Tickers S00001.., sectors, betas ~ U(0.5, 1.5), total vols ~ U(20%, 50%), prices 10..200, dollar volumes."""
+    beta = rng.uniform(0.5, 1.5, count)
+    total_vol = rng.uniform(*TOTAL_VOL_RANGE, count)
+    systematic_var = beta**2 * MARKET_VOL**2 + SECTOR_VOL**2
+    idio_vol = np.sqrt(np.maximum(total_vol**2 - systematic_var, MIN_IDIO_VOL**2))
+    return Names(
+        tickers=np.char.mod("S%05d", np.arange(1, count + 1)).astype(object),
+        sector=rng.integers(0, len(SECTORS), count),
+        sub_industry=rng.integers(0, SUB_INDUSTRIES.shape[1], count),
+        beta=beta,
+        idio_vol=idio_vol / np.sqrt(YEAR),
+        daily_vol=np.sqrt(systematic_var + idio_vol**2) / np.sqrt(YEAR),
+        start_price=np.exp(rng.uniform(np.log(10.0), np.log(200.0), count)),
+        dollar_volume=MEDIAN_DOLLAR_VOLUME * rng.lognormal(0.0, DOLLAR_VOLUME_SIGMA, count),
+        delisted_after=np.where(
+            delist_rng.random(count) < DELISTED_SHARE, delist_rng.integers(YEAR, YEAR * 40, count), 10**9
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Daily bars of every name over consecutive sessions; each price array is shaped (sessions, names)."""
+
+    days: pd.DatetimeIndex
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+    trades: np.ndarray  # False where the vendor has no row: after a delisting, or a missing name-day
+
+    def select(self, keep: np.ndarray) -> Bars:
+        """The bars of the sessions where `keep` is true."""
+        return Bars(
+            self.days[keep],
+            self.open[keep],
+            self.high[keep],
+            self.low[keep],
+            self.close[keep],
+            self.volume[keep],
+            self.trades[keep],
+        )
+
+    def frame(self, tickers: np.ndarray) -> pd.DataFrame:
+        """Long canonical rows, date-major then ticker, with adj_close equal to close; absent rows left out."""
+        sessions, names = self.close.shape
+        rows = pd.DataFrame(
+            {
+                "date": np.repeat(self.days.to_numpy(), names),
+                "ticker": pd.Categorical.from_codes(np.tile(np.arange(names), sessions), categories=tickers),
+                "open": self.open.ravel(),
+                "high": self.high.ravel(),
+                "low": self.low.ravel(),
+                "close": self.close.ravel(),
+                "adj_close": self.close.ravel(),
+                "volume": self.volume.ravel(),
+            }
+        )
+        return rows[self.trades.ravel()].reset_index(drop=True)
+
+
+def simulate(
+    names: Names, days: pd.DatetimeIndex, first_index: int, last_close: np.ndarray, rng: dict[str, np.random.Generator]
+) -> Bars:
+    """Bars over `days` continuing from `last_close`: market beta + sector + idiosyncratic log returns."""
+    shape = (len(days), len(names))
+    market = MARKET_DRIFT / YEAR + MARKET_VOL / np.sqrt(YEAR) * rng["market"].standard_normal(len(days))
+    sector = SECTOR_VOL / np.sqrt(YEAR) * rng["sector"].standard_normal((len(days), len(SECTORS)))
+    drift = -0.5 * (SECTOR_VOL**2 / YEAR + names.idio_vol**2)
+    returns = names.beta * market[:, None] + sector[:, names.sector] + drift
+    returns += names.idio_vol * rng["idio"].standard_normal(shape)
+    log_close = np.log(last_close) + np.cumsum(returns, axis=0)
+    close = np.exp(log_close)
+    previous = np.vstack([last_close, close[:-1]])
+    open_ = previous * np.exp(GAP_SHARE * names.daily_vol * rng["gap"].standard_normal(shape))
+    high = np.maximum(open_, close) * np.exp(WICK_SHARE * names.daily_vol * np.abs(rng["high"].standard_normal(shape)))
+    low = np.minimum(open_, close) * np.exp(-WICK_SHARE * names.daily_vol * np.abs(rng["low"].standard_normal(shape)))
+    noise = np.exp(VOLUME_SIGMA * rng["volume"].standard_normal(shape) - VOLUME_SIGMA**2 / 2)
+    volume = np.maximum(np.rint(names.dollar_volume * noise / close), 100.0)
+    listed = (first_index + np.arange(len(days)))[:, None] <= names.delisted_after
+    trades = listed & (rng["missing"].random(shape) >= MISSING_SHARE)
+    return Bars(days, open_, high, low, close, volume, trades)
+
+
+@contextmanager
+def landing_file(path: Path) -> Iterator[Path]:
+    """Write to a hidden partial file (the landing zone skips dot files), then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    yield partial
+    partial.replace(path)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Canonical Parquet: date DATE, ticker VARCHAR, prices and volume DOUBLE."""
+    with landing_file(path) as partial:
+        write_prices(frame, partial)
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """A vendor CSV with a header line and no index column."""
+    with landing_file(path) as partial:
+        frame.to_csv(partial, index=False)
+    return path
+
+
+class SyntheticMarket:
+    """A reproducible market: `names` tickers over `days` sessions of history from 2010-01-04, plus one more."""
+
+    def __init__(self, names: int, days: int, seed: int = DEFAULT_SEED) -> None:
+        if not 1 <= names <= 99_999 or days < 1:
+            raise ValueError(f"need 1..99,999 names and at least one day, got {names} names and {days} days")
+        self.seed = seed
+        self.sessions = trading_days(FIRST_DAY, shift_trading_days(FIRST_DAY, days))
+        self.history_days = self.sessions[:days]
+        self.extra_day = self.sessions[days]
+        self.names = draw_names(
+            names, np.random.default_rng([seed, 0]), len(self.sessions), np.random.default_rng([seed, 2])
+        )
+
+    def streams(self, year: int) -> dict[str, np.random.Generator]:
+        """One generator per random quantity and year, so longer markets extend shorter ones."""
+        return {name: np.random.default_rng([self.seed, year, k]) for k, name in enumerate(STREAMS)}
+
+    def bars(self) -> Iterator[Bars]:
+        """Bars of every session (history and the extra day), one calendar year at a time."""
+        close, first = self.names.start_price, 0
+        for year in np.unique(self.sessions.year):
+            days = self.sessions[self.sessions.year == year]
+            bars = simulate(self.names, days, first, close, self.streams(int(year)))
+            close, first = bars.close[-1], first + len(days)
+            yield bars
+
+    def write_history(self, landing: Path) -> list[Path]:
+        """One canonical Parquet file per calendar year of history: <landing>/prices/canonical/history_YYYY.parquet."""
+        written = []
+        for bars in self.bars():
+            history = bars.select(bars.days < self.extra_day)
+            if len(history.days):
+                path = landing.joinpath(*PRICE_DIR, f"history_{history.days[0].year}.parquet")
+                written.append(write_parquet(history.frame(self.names.tickers), path))
+        return written
+
+    def write_extra_day(self, landing: Path) -> Path:
+        """The session after the history as a canonical daily CSV: <landing>/prices/canonical/prices_YYYY-MM-DD.csv."""
+        *_, last = self.bars()
+        frame = last.select(last.days == self.extra_day).frame(self.names.tickers)
+        frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+        return write_csv(frame, landing.joinpath(*PRICE_DIR, f"prices_{self.extra_day.date()}.csv"))
+
+    def securities(self) -> pd.DataFrame:
+        """Security master rows: ticker, name, GICS sector and sub-industry, CIK."""
+        numbers = pd.Series(self.names.tickers).str[1:]
+        return pd.DataFrame(
+            {
+                "Ticker Symbol": self.names.tickers,
+                "Security": "Synthetic Company " + numbers + " Inc",
+                "GICS Sector": SECTOR_NAMES[self.names.sector],
+                "GICS Sub Industry": SUB_INDUSTRIES[self.names.sector, self.names.sub_industry],
+                "CIK": 1_000_000 + np.arange(1, len(self.names) + 1),
+            }
+        )
+
+    def write_securities(self, landing: Path) -> Path:
+        """The security master CSV: <landing>/securities/sp500_master/securities.csv."""
+        return write_csv(self.securities(), landing.joinpath(*SECURITIES_PATH))
+
+    def fiscal_years(self) -> np.ndarray:
+        """Every year the prices cover, plus the year before (its 10-K is known early in the first year)."""
+        years = np.unique(self.sessions.year)
+        return np.arange(years[0] - 1, years[-1] + 1)
+
+    def fundamentals(self) -> pd.DataFrame:
+        """One annual 10-K row per ticker and fiscal year, period ending 12/31."""
+        years = self.fiscal_years()
+        values = draw_fundamentals(self.names, len(years), np.random.default_rng([self.seed, 1]))
+        frame = pd.DataFrame(
+            {
+                "Ticker Symbol": np.repeat(self.names.tickers, len(years)),
+                "Period Ending": np.tile(np.char.mod("12/31/%d", years), len(self.names)),
+                "For Year": np.tile(years, len(self.names)),
+            }
+        )
+        for column, matrix in values.items():
+            frame[column] = matrix.ravel()
+        return frame[FUNDAMENTALS_HEADER]
+
+    def write_fundamentals(self, landing: Path) -> Path:
+        """The annual fundamentals CSV: <landing>/fundamentals/annual_csv/fundamentals_annual.csv."""
+        return write_csv(self.fundamentals(), landing.joinpath(*FUNDAMENTALS_PATH))
+
+
+def draw_fundamentals(names: Names, years: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Plausible 10-K figures shaped (names, years): book value about half the market value, ROE around 11%."""
+    count = len(names)
+    shares = np.exp(rng.uniform(np.log(50e6), np.log(2e9), count))[:, None]
+    shares = shares * np.exp(np.cumsum(rng.normal(0.0, 0.02, (count, years)), axis=1))
+    book_per_share = names.start_price * rng.lognormal(np.log(0.45), 0.5, count)
+    equity = shares * book_per_share[:, None] * np.exp(np.cumsum(rng.normal(0.04, 0.06, (count, years)), axis=1))
+    roe = rng.normal(0.11, 0.07, count)[:, None] + rng.normal(0.0, 0.04, (count, years))
+    assets = equity * rng.uniform(1.3, 6.0, count)[:, None]
+    revenue = assets * rng.uniform(0.2, 1.5, count)[:, None] * rng.lognormal(0.0, 0.05, (count, years))
+    net_income = roe * equity
+    return {
+        "Total Equity": np.rint(equity).astype(np.int64),
+        "Net Income": np.rint(net_income).astype(np.int64),
+        "Total Revenue": np.rint(revenue).astype(np.int64),
+        "Gross Profit": np.rint(revenue * rng.uniform(0.15, 0.7, count)[:, None]).astype(np.int64),
+        "Total Assets": np.rint(assets).astype(np.int64),
+        "Estimated Shares Outstanding": np.rint(shares).astype(np.int64),
+        "Earnings Per Share": np.round(net_income / shares, 2),
+    }
