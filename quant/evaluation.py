@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -133,15 +135,17 @@ def evaluate(
     return daily.loc[has, columns].reset_index(drop=True), summarize(daily, quantiles)
 
 
-def summarize(daily: pd.DataFrame, quantiles: int = QUANTILES) -> pd.DataFrame:
-    """Per horizon: days with an IC and their span, mean ICs, rank IC std and IR, and the means of the rest."""
+def summarize(daily: pd.DataFrame, quantiles: int = QUANTILES, by: Sequence[str] = ("horizon",)) -> pd.DataFrame:
+    """Per horizon (or per `by`): days with an IC and their span, mean ICs, rank IC std and IR, and the means of the
+    rest. Sums run in the rows' order, so the same rows in the same order give the same figures to the bit."""
+    keys = list(by)
     with_ic = daily[daily["pearson_ic"].notna() | daily["spearman_ic"].notna()]
-    span = with_ic.groupby("horizon")["date"].agg(days="count", start_date="min", end_date="max")
-    means = daily.groupby("horizon").mean(numeric_only=True)
+    span = with_ic.groupby(keys)["date"].agg(days="count", start_date="min", end_date="max")
+    means = daily.groupby(keys).mean(numeric_only=True)
     summary = span.join(
         means.rename(columns={"pearson_ic": "mean_pearson_ic", "spearman_ic": "mean_spearman_ic"}), how="outer"
     )
-    summary["spearman_ic_std"] = with_ic.groupby("horizon")["spearman_ic"].std(ddof=1)
+    summary["spearman_ic_std"] = with_ic.groupby(keys)["spearman_ic"].std(ddof=1)
     std = summary["spearman_ic_std"]
     summary["ic_ir"] = (summary["mean_spearman_ic"] / std).where(std > 0)
     summary["days"] = summary["days"].fillna(0).astype(int)

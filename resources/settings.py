@@ -141,7 +141,8 @@ def landing_zone(resolved: bool = False) -> ConfigurableResource:
     """S3 when STRATENGINE_LANDING_S3_BUCKET is set (prefix, endpoint and region from their variables), else local."""
     from resources.landing_zone import LocalLandingZone
 
-    if not os.environ.get("STRATENGINE_LANDING_S3_BUCKET"):
+    bucket = _text("STRATENGINE_LANDING_S3_BUCKET", "", resolved)
+    if not bucket:
         return LocalLandingZone(
             root=_text("STRATENGINE_LANDING_DIR", str(project_home() / "data" / "landing"), resolved)
         )
@@ -150,7 +151,7 @@ def landing_zone(resolved: bool = False) -> ConfigurableResource:
     from resources.s3_landing_zone import S3LandingZone
 
     return S3LandingZone(
-        bucket=_text("STRATENGINE_LANDING_S3_BUCKET", "", resolved),
+        bucket=bucket,
         prefix=_text("STRATENGINE_LANDING_S3_PREFIX", "", resolved),
         cache_dir=_text("STRATENGINE_S3_CACHE_DIR", str(project_home() / "data" / "s3_cache"), resolved),
         s3=S3Resource(

@@ -181,10 +181,6 @@ class Warehouse(ABC):
         """Insert the strategy's signals over [first, last]: sum(weight x factor score) / sum|weight| per name and day
         (a factor a name lacks counts as zero), tradeable on the next session of `calendar`."""
 
-    @abstractmethod
-    def rebuild_evaluation_summary(self) -> pd.DataFrame:
-        """Replace `factor_evaluation` with the summary of every stored daily evaluation; returns it."""
-
     # -- portfolios and backtests ----------------------------------------------------------------------------
 
     @abstractmethod

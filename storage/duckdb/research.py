@@ -1,4 +1,4 @@
-"""Research queries: the universe rule, composite signals and the factor evaluation summary, as SQL."""
+"""Research queries: the universe rule and composite signals, as SQL."""
 
 from __future__ import annotations
 
@@ -28,29 +28,16 @@ WHERE date BETWEEN ? AND ?
   AND ticker IN (SELECT ticker FROM securities) AND ticker <> ?
 """
 
+# the weighted terms summed in factor order: a parallel sum adds them in whatever order threads finish
 COMPOSITE_SQL = """
 SELECT f.ticker AS symbol, f.date AS signal_timestamp, c.next_date AS timestamp,
-       sum(w.weight * f.{score}) / (SELECT sum(abs(weight)) FROM factor_weights) AS signal,
-       ? AS strategy_id
+       list_sum(list(w.weight * f.{score} ORDER BY f.factor)) / $total_weight AS signal,
+       $strategy AS strategy_id
 FROM factors f
 JOIN factor_weights w USING (factor)
 JOIN calendar c USING (date)
-WHERE f.date BETWEEN ? AND ?
+WHERE f.date BETWEEN $first AND $last
 GROUP BY ALL
-"""
-
-EVALUATION_SUMMARY_SQL = """
-SELECT factor, horizon, count(coalesce(pearson_ic, spearman_ic)) AS days,
-       min(date) FILTER (WHERE coalesce(pearson_ic, spearman_ic) IS NOT NULL) AS start_date,
-       max(date) FILTER (WHERE coalesce(pearson_ic, spearman_ic) IS NOT NULL) AS end_date,
-       avg(pearson_ic) AS mean_pearson_ic, avg(spearman_ic) AS mean_spearman_ic,
-       stddev_samp(spearman_ic) AS spearman_ic_std,
-       avg(spearman_ic) / nullif(stddev_samp(spearman_ic), 0) AS ic_ir,
-       avg(q1_return) AS q1_return, avg(q2_return) AS q2_return, avg(q3_return) AS q3_return,
-       avg(q4_return) AS q4_return, avg(q5_return) AS q5_return, avg(top_minus_bottom) AS top_minus_bottom,
-       avg(rank_autocorrelation) AS rank_autocorrelation, avg(top_turnover) AS top_turnover,
-       avg(bottom_turnover) AS bottom_turnover, now()::TIMESTAMP AS computed_at
-FROM factor_evaluation_daily GROUP BY factor, horizon ORDER BY factor, horizon
 """
 
 
@@ -67,15 +54,14 @@ class ResearchQueries(Session):
             self.conn.execute(f"INSERT INTO universe {sql}", params)
 
     def insert_composite_signals(self, calendar: pd.DatetimeIndex, strategy: Strategy, first: Day, last: Day) -> None:
-        weights = strategy.factor_weights
-        frame = pd.DataFrame({"factor": list(weights), "weight": [float(w) for w in weights.values()]})
+        weights = {factor: float(weight) for factor, weight in strategy.factor_weights.items()}
+        frame = pd.DataFrame({"factor": list(weights), "weight": list(weights.values())})
         sql = COMPOSITE_SQL.format(score=checked_column("factors", strategy.score_column))
+        params = {
+            "strategy": strategy.strategy_id,
+            "total_weight": sum(map(abs, weights.values())),
+            "first": first,
+            "last": last,
+        }
         with self.calendar(calendar), self.registered(factor_weights=frame):
-            self.conn.execute(f"INSERT INTO signals {sql}", [strategy.strategy_id, first, last])
-
-    def rebuild_evaluation_summary(self) -> pd.DataFrame:
-        with self.transaction():
-            summary = self.conn.execute(EVALUATION_SUMMARY_SQL).df()
-            self.conn.execute("DELETE FROM factor_evaluation")
-            self.append("factor_evaluation", summary)
-        return summary
+            self.conn.execute(f"INSERT INTO signals {sql}", params)

@@ -10,6 +10,7 @@ from quant.strategies import ResearchRules, Strategy
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, eq
 from stratengine_assets.backtest.simulation import window_run
+from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
 from stratengine_assets.research.signals import signals
 
@@ -41,7 +42,7 @@ def grid_rows(
                 "reason": reason,
             }
         )
-    return select(pd.DataFrame(rows), rules).assign(computed_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+    return select(pd.DataFrame(rows), rules).assign(computed_at=utc_now())
 
 
 def grid_table(frame: pd.DataFrame) -> str:

@@ -16,6 +16,7 @@ from stratengine_assets.backtest.backtest import headline_metadata
 from stratengine_assets.backtest.backtest_grid import backtest_grid, research_windows
 from stratengine_assets.backtest.equity_curve import equity_curve_markdown
 from stratengine_assets.backtest.simulation import window_run
+from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
 
 SELECTED_COLUMNS = ["run_id", "hyperparameters", "sharpe", "end_date"]
@@ -28,7 +29,7 @@ def simulate_selected(
 
     The window starts the session after the selected run's own in-sample end, as stored, so it cannot overlap
     what the grid saw even if the research settings changed since."""
-    base = {"strategy_id": strategy.strategy_id, "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None)}
+    base = {"strategy_id": strategy.strategy_id, "computed_at": utc_now()}
     chosen_runs = eq("strategy_id", strategy.strategy_id), eq("selected", True)
     selected = store.read("backtest_grid", *chosen_runs, columns=SELECTED_COLUMNS)
     if selected.empty:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from resources.landing_zone import LandedFile, LandingZoneResource, file_digest
 from storage.warehouse import Warehouse, eq
-from stratengine_assets.ingestion.quarantine import utc_now
+from stratengine_assets.common.clock import utc_now
 
 MANIFEST_COLUMNS = ["key", "version", "checksum", "first_date", "last_date", "status", "error"]
 

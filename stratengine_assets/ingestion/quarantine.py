@@ -5,12 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.schema import columns
+from stratengine_assets.common.clock import utc_now
 
 QUARANTINE_COLUMNS = list(columns("quarantine"))
-
-
-def utc_now() -> pd.Timestamp:
-    return pd.Timestamp.now(tz="UTC").tz_localize(None)
 
 
 def quarantine_rows(

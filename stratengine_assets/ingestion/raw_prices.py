@@ -5,10 +5,10 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from resources import LandingZoneResource, WarehouseResource
 from storage.warehouse import at_least, before, isin
+from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_window
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.ingestion.price_files import load_price_rows
-from stratengine_assets.ingestion.quarantine import utc_now
 
 RAW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "vendor", "source_file", "source_line"]
 

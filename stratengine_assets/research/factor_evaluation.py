@@ -5,9 +5,10 @@ import pandas as pd
 from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, TimeWindowPartitionMapping
 
 from quant.calendar import shift_trading_days, trading_days
-from quant.evaluation import HORIZONS, QUANTILES, daily_metrics
+from quant.evaluation import HORIZONS, QUANTILES, daily_metrics, summarize
 from resources import WarehouseResource
 from storage.warehouse import Warehouse, between, eq
+from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.research.factors import factors
@@ -97,7 +98,9 @@ def factor_evaluation(context: AssetExecutionContext, warehouse: WarehouseResour
         rows = evaluation_rows(store, first, last)
         with store.transaction():
             written = store.replace("factor_evaluation_daily", rows, between("date", first, last))
-            summary = store.rebuild_evaluation_summary()
+            daily = store.read("factor_evaluation_daily", order_by=["factor", "horizon", "date"])
+            summary = summarize(daily, by=("factor", "horizon")).assign(computed_at=utc_now())
+            store.replace("factor_evaluation", summary)
     context.log.info(f"evaluated factor dates {first.date()} .. {last.date()}: {written} rows")
     return MaterializeResult(
         metadata={"rows": written, "evaluated_from": str(first.date()), **_summary_metadata(summary)}
