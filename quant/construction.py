@@ -11,6 +11,7 @@ from quant.rebalance import REBALANCES_PER_YEAR
 from quant.risk_model import pca_risk_model, usable_names
 from quant.strategies import Strategy
 
+BETA_FACTOR = "beta_252d"  # the factor whose raw value is a name's beta to the benchmark
 MARKET_BETA = 1.0  # assumed for a name without a beta estimate
 
 

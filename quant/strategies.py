@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from quant.rebalance import REBALANCE_RULES
+
+BUNDLED_STRATEGIES = Path(__file__).with_name("strategies.toml")
 
 CONSTRUCTIONS = ("mean_variance", "min_variance", "top_n_equal_weight")
 NON_NEGATIVE = (

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
-from pathlib import Path
 
 from quant.factors import FACTORS
 from quant.model_signals import model_spec
 from quant.strategies import Strategy, StrategyBook, parse_book
-
-BUNDLED_STRATEGIES = Path(__file__).with_name("strategies.toml")
 
 
 def check_names(strategy: Strategy) -> None:

@@ -6,17 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from dagster import ConfigurableResource, EnvVar
 
-from quant.strategies import StrategyBook
-from quant.strategy_file import BUNDLED_STRATEGIES, load_strategies
+from quant.strategies import BUNDLED_STRATEGIES, StrategyBook
+from resources.landing_zone import LocalLandingZone
+from resources.warehouse import WarehouseResource
 from storage.warehouse import PriceRules
-from vendors.stooq_api import DEFAULT_URL, StooqDownloader
+
+if TYPE_CHECKING:
+    from vendors.stooq_api import StooqDownloader
 
 DEFAULT_FIRST_DAY = "2010-01-04"
-DEFAULT_PRICE_VENDORS = "canonical,stooq,stooq_api,yahoo"
 # One "planned" event per asset and run instead of one per partition: a 970-day range costs 970 fewer SQLite
 # writes per asset. The price, in Dagster's words: partitions of a failed run are not marked failed (they stay
 # missing, and the run shows the failure).
@@ -51,109 +54,121 @@ def calendar_start() -> dt.date:
 
 def stooq_downloader() -> StooqDownloader:
     """The live Stooq adapter: STRATENGINE_STOOQ_URL, STRATENGINE_API_TIMEOUT_SECONDS, STRATENGINE_API_RETRIES."""
+    from vendors.stooq_api import DEFAULT_URL, StooqDownloader
+
+    timeout = os.environ.get("STRATENGINE_API_TIMEOUT_SECONDS", "10")
     return StooqDownloader(
         base_url=os.environ.get("STRATENGINE_STOOQ_URL", DEFAULT_URL),
-        timeout_seconds=_number("STRATENGINE_API_TIMEOUT_SECONDS", 10.0),
-        retries=int(_number("STRATENGINE_API_RETRIES", 3)),
+        timeout_seconds=decimal("STRATENGINE_API_TIMEOUT_SECONDS", timeout),
+        retries=int(os.environ.get("STRATENGINE_API_RETRIES", "3")),
     )
 
 
+def decimal(name: str, text: str) -> float:
+    """A decimal setting's text as a number, or an error naming the variable."""
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {text!r}") from None
+
+
 class PipelineSettings(ConfigurableResource):
-    """The pipeline's tunables. Text and whole-number fields come as EnvVars (the UI shows their source)."""
+    """The pipeline's tunables, each from its environment variable (SETTING_VARIABLES) when set. Decimals are text
+    (Dagster's EnvVar carries text and whole numbers) and are checked when a run reads them."""
 
     strategies: str = str(BUNDLED_STRATEGIES)
     fundamentals_lag_days: int = 90
-    price_vendors: str = DEFAULT_PRICE_VENDORS
-    max_daily_move: float = 0.5
-    vendor_tolerance: float = 0.005
+    price_vendors: str = "canonical,stooq,stooq_api,yahoo"
+    max_daily_move: str = "0.5"
+    vendor_tolerance: str = "0.005"
     fracdiff_d: str = "auto"
-    fracdiff_threshold: float = 1e-4
+    fracdiff_threshold: str = "0.0001"
     pit_check_date: str = ""
 
     def strategy_book(self) -> StrategyBook:
         """The universe rules, research rules and strategies of the configured file, checked."""
+        from quant.strategy_file import load_strategies
+
         return load_strategies(self.strategies)
 
     def price_rules(self) -> PriceRules:
         ranking = [v.strip() for v in self.price_vendors.split(",") if v]
-        return PriceRules(ranking, self.max_daily_move, self.vendor_tolerance)
+        move = decimal("STRATENGINE_MAX_DAILY_MOVE", self.max_daily_move)
+        return PriceRules(ranking, move, decimal("STRATENGINE_VENDOR_TOLERANCE", self.vendor_tolerance))
 
     def fixed_fracdiff_d(self) -> float | None:
         """A fixed d in [0, 1], or None for "auto" (the smallest d passing ADF, per ticker)."""
         raw = self.fracdiff_d.strip()
         if raw.lower() == "auto":
             return None
-        d = float(raw)
+        d = decimal("STRATENGINE_FRACDIFF_D", raw)
         if not 0 <= d <= 1:
             raise ValueError(f"STRATENGINE_FRACDIFF_D must be 'auto' or a number in [0, 1], got {raw!r}")
         return d
 
     def checked_fracdiff_threshold(self) -> float:
         """The |weight| below which the fractional-difference window is cut, in (0, 1)."""
-        if not 0 < self.fracdiff_threshold < 1:
-            raise ValueError(f"STRATENGINE_FRACDIFF_THRESHOLD must be in (0, 1), got {self.fracdiff_threshold}")
-        return self.fracdiff_threshold
+        threshold = decimal("STRATENGINE_FRACDIFF_THRESHOLD", self.fracdiff_threshold)
+        if not 0 < threshold < 1:
+            raise ValueError(f"STRATENGINE_FRACDIFF_THRESHOLD must be in (0, 1), got {threshold}")
+        return threshold
 
     def pit_day(self) -> pd.Timestamp | None:
         """The day the point-in-time check recomputes, when one is configured."""
         return pd.Timestamp(self.pit_check_date) if self.pit_check_date else None
 
 
-def _text(name: str, default: str, resolved: bool) -> str | EnvVar:
-    """EnvVar(name) when set (resolved in the run, its source shown in the UI), else the default; with
-    `resolved`, the variable's value itself, for use outside a run."""
+SETTING_VARIABLES = {
+    "strategies": "STRATENGINE_STRATEGIES",
+    "fundamentals_lag_days": "STRATENGINE_FUNDAMENTALS_LAG_DAYS",
+    "price_vendors": "STRATENGINE_PRICE_VENDORS",
+    "max_daily_move": "STRATENGINE_MAX_DAILY_MOVE",
+    "vendor_tolerance": "STRATENGINE_VENDOR_TOLERANCE",
+    "fracdiff_d": "STRATENGINE_FRACDIFF_D",
+    "fracdiff_threshold": "STRATENGINE_FRACDIFF_THRESHOLD",
+    "pit_check_date": "STRATENGINE_PIT_CHECK_DATE",
+}
+
+
+def _from_env(name: str, resolved: bool, whole: bool = False) -> str | int | EnvVar | None:
+    """The variable as an EnvVar (resolved in the run, its source shown in the UI), or with `resolved` its value
+    itself, for use outside a run; None when it is not set."""
     value = os.environ.get(name)
     if not value:
-        return default
-    return value if resolved else EnvVar(name)
+        return None
+    if resolved:
+        return int(value) if whole else value
+    return EnvVar.int(name) if whole else EnvVar(name)
 
 
-def _whole(name: str, default: int, resolved: bool) -> int | EnvVar:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    return int(value) if resolved else EnvVar.int(name)
-
-
-def _number(name: str, default: float) -> float:
-    """A decimal setting (Dagster has no float EnvVar): the variable's value, else the default."""
-    raw = os.environ.get(name)
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+def _or(value, default):
+    return default if value is None else value
 
 
 def pipeline_settings(resolved: bool = False) -> PipelineSettings:
-    return PipelineSettings(
-        strategies=_text("STRATENGINE_STRATEGIES", str(BUNDLED_STRATEGIES), resolved),
-        fundamentals_lag_days=_whole("STRATENGINE_FUNDAMENTALS_LAG_DAYS", 90, resolved),
-        price_vendors=_text("STRATENGINE_PRICE_VENDORS", DEFAULT_PRICE_VENDORS, resolved),
-        max_daily_move=_number("STRATENGINE_MAX_DAILY_MOVE", 0.5),
-        vendor_tolerance=_number("STRATENGINE_VENDOR_TOLERANCE", 0.005),
-        fracdiff_d=_text("STRATENGINE_FRACDIFF_D", "auto", resolved),
-        fracdiff_threshold=_number("STRATENGINE_FRACDIFF_THRESHOLD", 1e-4),
-        pit_check_date=_text("STRATENGINE_PIT_CHECK_DATE", "", resolved),
-    )
+    """PipelineSettings with each set variable in its field; unset ones keep the field's default."""
+    fields = PipelineSettings.model_fields
+    values = {
+        field: _from_env(variable, resolved, whole=fields[field].annotation in (int, "int"))
+        for field, variable in SETTING_VARIABLES.items()
+    }
+    return PipelineSettings(**{field: value for field, value in values.items() if value is not None})
 
 
 def landing_zone(resolved: bool = False) -> ConfigurableResource:
     """S3 when STRATENGINE_LANDING_S3_BUCKET is set (prefix, endpoint and region from their variables), else local."""
-    from resources.landing_zone import LocalLandingZone
-
-    bucket = _text("STRATENGINE_LANDING_S3_BUCKET", "", resolved)
-    if not bucket:
-        return LocalLandingZone(
-            root=_text("STRATENGINE_LANDING_DIR", str(project_home() / "data" / "landing"), resolved)
-        )
+    bucket = _from_env("STRATENGINE_LANDING_S3_BUCKET", resolved)
+    if bucket is None:
+        default = str(project_home() / "data" / "landing")
+        return LocalLandingZone(root=_or(_from_env("STRATENGINE_LANDING_DIR", resolved), default))
     from dagster_aws.s3 import S3Resource
 
     from resources.s3_landing_zone import S3LandingZone
 
     return S3LandingZone(
         bucket=bucket,
-        prefix=_text("STRATENGINE_LANDING_S3_PREFIX", "", resolved),
-        cache_dir=_text("STRATENGINE_S3_CACHE_DIR", str(project_home() / "data" / "s3_cache"), resolved),
+        prefix=_or(_from_env("STRATENGINE_LANDING_S3_PREFIX", resolved), ""),
+        cache_dir=_or(_from_env("STRATENGINE_S3_CACHE_DIR", resolved), str(project_home() / "data" / "s3_cache")),
         s3=S3Resource(
             endpoint_url=os.environ.get("STRATENGINE_S3_ENDPOINT_URL") or None,
             region_name=os.environ.get("AWS_REGION", "us-east-1"),
@@ -161,19 +176,20 @@ def landing_zone(resolved: bool = False) -> ConfigurableResource:
     )
 
 
-def build_resources(resolved: bool = False) -> dict[str, ConfigurableResource]:
-    """The code location's resources from the environment; `resolved` puts each variable's value in place of its
-    EnvVar, for use outside a run (the command line, benchmarks)."""
-    from resources.warehouse import WarehouseResource
-
-    warehouse = _text("STRATENGINE_WAREHOUSE", str(project_home() / "data" / "warehouse.duckdb"), resolved)
+def _resources(resolved: bool) -> dict[str, ConfigurableResource]:
+    default_warehouse = str(project_home() / "data" / "warehouse.duckdb")
     return {
-        "warehouse": WarehouseResource(database=warehouse),
+        "warehouse": WarehouseResource(database=_or(_from_env("STRATENGINE_WAREHOUSE", resolved), default_warehouse)),
         "landing_zone": landing_zone(resolved),
         "settings": pipeline_settings(resolved),
     }
 
 
+def build_resources() -> dict[str, ConfigurableResource]:
+    """The code location's resources from the environment, set variables as EnvVars."""
+    return _resources(resolved=False)
+
+
 def resolved_resources() -> dict[str, ConfigurableResource]:
-    """The resources with every setting's value in place, for use outside a run."""
-    return build_resources(resolved=True)
+    """The same resources with each variable's value in place, for use outside a run (command line, benchmarks)."""
+    return _resources(resolved=True)

@@ -10,7 +10,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from filelock import FileLock
 
-from storage.duckdb import DuckDBWarehouse, prepare
+from storage.duckdb_backend import DuckDBWarehouse, prepare
 from storage.warehouse import Warehouse
 
 LOCK_TIMEOUT_SECONDS = 600

@@ -1,2 +1,2 @@
 """The warehouse: its interface (`storage.warehouse`), the table schemas and pandera models, and one package per
-backend (`storage.duckdb`). Nothing outside this package writes SQL."""
+backend (`storage.duckdb_backend`). Nothing outside this package writes SQL."""

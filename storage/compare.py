@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from storage.duckdb import DuckDBWarehouse
+from storage.duckdb_backend import DuckDBWarehouse
 from storage.schema import TABLES
 from storage.warehouse import Warehouse
 

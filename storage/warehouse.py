@@ -1,6 +1,6 @@
 """The warehouse interface: every read and write the pipeline makes, by table and filter or by what it means.
 
-A backend implements this class once (the DuckDB one lives in `storage/duckdb/`). Generic operations address a
+A backend implements this class once (the DuckDB one lives in `storage/duckdb_backend/`). Generic operations address a
 table by name and a slice by filters (`eq`, `between`, `isin`, ...); the named queries below them are the column
 work that runs where the data lives: the price validation rules, the universe rule, composite signals, ...
 Writes inside `transaction()` commit together or not at all; every write outside one is atomic on its own.
@@ -26,7 +26,7 @@ Columns = Sequence[str] | None
 
 @dataclass(frozen=True)
 class Where:
-    """One condition on a column: op is one of =, <>, <, <=, >=, between, in, not null."""
+    """One condition on a column: op is one of =, <, <=, >=, between, in, not null."""
 
     column: str
     op: str
@@ -35,10 +35,6 @@ class Where:
 
 def eq(column: str, value: Any) -> Where:
     return Where(column, "=", value)
-
-
-def ne(column: str, value: Any) -> Where:
-    return Where(column, "<>", value)
 
 
 def before(column: str, value: Any) -> Where:
@@ -59,7 +55,7 @@ def between(column: str, first: Any, last: Any) -> Where:
 
 
 def isin(column: str, values: Iterable[Any]) -> Where:
-    return Where(column, "in", [str(v) for v in values])
+    return Where(column, "in", list(values))
 
 
 def not_null(column: str) -> Where:
@@ -184,9 +180,12 @@ class Warehouse(ABC):
     # -- portfolios and backtests ----------------------------------------------------------------------------
 
     @abstractmethod
-    def rebalance_candidates(self, strategy_id: str, days: pd.DatetimeIndex, market_beta: float) -> pd.DataFrame:
+    def rebalance_candidates(
+        self, strategy_id: str, days: pd.DatetimeIndex, beta_factor: str, market_beta: float
+    ) -> pd.DataFrame:
         """The strategy's signals on `days` (date, ticker, signal), each day's rank from the best and the worst
-        signal, the name's 252-day beta (market_beta where unknown) and GICS sector ('' where unknown)."""
+        signal, the name's beta (the raw value of beta_factor; market_beta where unknown) and GICS sector ('' where
+        unknown)."""
 
     @abstractmethod
     def last_rebalance_book(self, strategy_id: str, before: Day) -> pd.Series:

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from dagster import DagsterInstance, materialize
 
-from resources import S3LandingZone
+from resources.s3_landing_zone import S3LandingZone
 from resources.settings import build_resources, resolved_resources
 from sensors.vendor_files import vendor_file_sensor
 from stratengine_assets.ingestion.prices import prices

@@ -74,3 +74,43 @@ def test_per_ticker_file_names_share_one_rule():
     assert ticker_from_filename("brk-b.us.txt") == ticker_from_yahoo_name("BRK-B.csv") == "BRK.B"
     assert ticker_from_name("APD.json", (".json",)) == "APD"
     assert ticker_from_name("notes.md", (".csv",)) is None
+
+
+def test_the_registry_tells_each_layout_from_its_file(tmp_path: Path):
+    from vendors.registry import LAYOUTS, detect_layout
+
+    files = {
+        "aapl.us.txt": STOOQ_HEADER,
+        "AAPL.csv": "Date,Open,High,Low,Close,Adj Close,Volume\n",
+        "prices_2017-11-10.csv": "date,ticker,open,high,low,close,adj_close,volume\n",
+        "history_2016.parquet": "",
+        "fundamentals.csv": "Ticker Symbol,Period Ending,For Year,Total Equity\n",
+        "master.csv": "Ticker Symbol,Security,GICS Sector,GICS Sub Industry,CIK\n",
+        "CIK0000002969.json": "{}",
+    }
+    found = {}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        found[name] = detect_layout(tmp_path / name).name
+    assert found == {
+        "aapl.us.txt": "stooq",
+        "AAPL.csv": "yahoo",
+        "prices_2017-11-10.csv": "canonical",
+        "history_2016.parquet": "canonical",
+        "fundamentals.csv": "annual_csv",
+        "master.csv": "sp500_master",
+        "CIK0000002969.json": "edgar",
+    }
+    (tmp_path / "notes.csv").write_text("a,b\n")
+    with pytest.raises(VendorFileError, match=r"cannot tell which vendor wrote notes\.csv"):
+        detect_layout(tmp_path / "notes.csv")
+    assert [layout.dataset for layout in LAYOUTS].count("prices") == 4
+
+
+def test_every_fundamentals_layout_maps_to_the_warehouse_metrics():
+    from quant.fundamentals import FUNDAMENTAL_METRICS
+    from vendors.annual_csv import METRIC_COLUMNS
+    from vendors.edgar import TAGS
+
+    assert set(METRIC_COLUMNS.values()) <= set(FUNDAMENTAL_METRICS)
+    assert set(TAGS.values()) <= set(FUNDAMENTAL_METRICS)

@@ -55,7 +55,7 @@ def parse_facts(path: Path) -> FundamentalFacts:
         var_name="metric",
         value_name="value",
     ).dropna(subset=["value"])
-    rows = rows.assign(known_at=pd.NaT, cik=pd.NA)[FACT_COLUMNS]
+    rows = rows.assign(known_at=pd.NaT)[FACT_COLUMNS]
     return FundamentalFacts(rows, rejected.assign(reason="unparseable_period_end"), _fiscal_year_notes(dated))
 
 

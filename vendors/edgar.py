@@ -70,8 +70,8 @@ def parse_facts(path: Path) -> FundamentalFacts:
     when it is <TICKER>.json rather than CIK##########.json."""
     cik, facts = parse_companyfacts(path)
     named = None if path.stem.upper().startswith("CIK") else ticker_from_name(path.name, (".json",))
-    rows = facts.assign(ticker=named, cik=cik, source_line=pd.NA)[FACT_COLUMNS]
-    return FundamentalFacts(rows)
+    rows = facts.assign(ticker=None, source_line=pd.NA)[FACT_COLUMNS]
+    return FundamentalFacts(rows, cik=cik, ticker=named)
 
 
 LAYOUT = Layout("edgar", "fundamentals", parse_facts, suffixes=(".json",))

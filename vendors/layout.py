@@ -12,26 +12,29 @@ import pandas as pd
 
 DATASETS = ("prices", "fundamentals", "securities")
 PRICE_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "source_line"]
-SECURITY_COLUMNS = ["ticker", "name", "sector", "sub_industry", "cik", "source_line"]
-FACT_COLUMNS = ["ticker", "cik", "metric", "period_end", "known_at", "value", "source_line"]
+FACT_COLUMNS = ["ticker", "metric", "period_end", "known_at", "value", "source_line"]
 REJECTED_COLUMNS = ["ticker", "date", "reason", "source_line"]
 
 
 @dataclass(frozen=True)
 class FundamentalFacts:
     """A fundamentals file's facts, long (FACT_COLUMNS; known_at NaT where the layout has no filing date and the
-    reporting lag decides; cik set where the file names its filer by CIK), the lines it could not use and why
-    (REJECTED_COLUMNS), and notes on lines kept with a correction (ticker, note)."""
+    reporting lag decides), the lines it could not use and why (REJECTED_COLUMNS), notes on lines kept with a
+    correction (ticker, note). A file of one filer's facts gives the filer's CIK (the security master names its
+    ticker) and, when its name carries one, a ticker that stands in when the master does not know the CIK."""
 
     rows: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
     notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["ticker", "note"]))
+    cik: int | None = None
+    ticker: str | None = None
 
 
 @dataclass(frozen=True)
 class Layout:
-    """One vendor layout. `parse` returns PRICE_COLUMNS rows (prices), SECURITY_COLUMNS rows (securities) or
-    FundamentalFacts (fundamentals), and raises VendorFileError when the file cannot be read at all.
+    """One vendor layout. `parse` returns PRICE_COLUMNS rows (prices), security-master rows (ticker, name, sector,
+    sub_industry, cik, source_line) or FundamentalFacts (fundamentals), and raises VendorFileError when the file
+    cannot be read at all.
 
     suffixes and header tell the layout from a file (by name first, then by header line); a layout with neither
     is never guessed (it is named when landing). ticker_from_name is set for one-file-per-ticker layouts;

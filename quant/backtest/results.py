@@ -35,7 +35,6 @@ def metrics_row(strategy: Strategy, sim: Simulation, benchmark: pd.Series) -> di
     alpha, beta = metrics.alpha_beta(r[known], aligned[known]) if known.sum() > 2 else (np.nan, np.nan)
     return {
         "strategy_id": strategy.strategy_id,
-        "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
         "start_date": sim.daily["date"].iloc[0],
         "end_date": sim.daily["date"].iloc[-1],
         "frequency": "daily",

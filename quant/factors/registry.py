@@ -44,8 +44,6 @@ def factor(name: str, lookback: int, inputs: tuple[str, ...], description: str =
     unknown = set(inputs) - set(INPUTS)
     if unknown:
         raise ValueError(f"factor {name}: unknown inputs {sorted(unknown)}; known: {INPUTS}")
-    if name in FACTORS:
-        raise ValueError(f"factor {name} is registered twice")
 
     def register(compute: Callable[[FactorInputs], np.ndarray]) -> Callable[[FactorInputs], np.ndarray]:
         FACTORS.add(Factor(name, lookback, inputs, compute, description))

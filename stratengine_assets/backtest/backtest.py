@@ -9,6 +9,7 @@ from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, eq
 from stratengine_assets.backtest.equity_curve import equity_curve_markdown
 from stratengine_assets.backtest.simulation import simulate_rebalances
+from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 
@@ -47,7 +48,9 @@ def backtest(
             daily, row = outcome
             with store.transaction():
                 store.replace("backtest_returns", daily, eq("strategy_id", strategy.strategy_id))
-                stored = pd.DataFrame([{k: v for k, v in row.items() if k != "equity_curve"}])
+                stored = pd.DataFrame(
+                    [{k: v for k, v in row.items() if k != "equity_curve"} | {"computed_at": utc_now()}]
+                )
                 store.replace("backtest_metrics", stored, eq("strategy_id", strategy.strategy_id))
             results[strategy.strategy_id] = row
     metadata = {"strategies": len(results)}

@@ -13,7 +13,7 @@ from quant.panel import daily_returns, forward_fill
 from quant.rebalance import rebalance_dates
 from quant.strategies import Strategy
 from storage.warehouse import Warehouse
-from stratengine_assets.portfolio.rebalances import rebalance_weights
+from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
 
 
 def daily_returns_of(store: Warehouse, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from dagster import AssetCheckSpec, AssetExecutionContext, MaterializeResult, Me
 
 from resources import LandingZoneResource, PipelineSettings, WarehouseResource
 from storage.models import FundamentalsModel
+from storage.schema import columns
 from storage.warehouse import eq, isin, not_null
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.policies import ticker_asset
@@ -16,23 +17,24 @@ from vendors.files import VendorFileError
 from vendors.layout import FundamentalFacts
 from vendors.registry import layout_for
 
-TABLE_COLUMNS = ["ticker", "metric", "period_end", "known_at", "value", "source"]
+TABLE_COLUMNS = list(columns("fundamentals"))
 
 
-def with_tickers(rows: pd.DataFrame, by_cik: dict[int, str], file_name: str) -> pd.DataFrame:
-    """Facts a file names by CIK get the security master's ticker for it (else the one the file name gives)."""
-    known = rows["cik"].map(by_cik)
-    rows = rows.assign(ticker=known.where(known.notna(), rows["ticker"]))
-    unnamed = rows["ticker"].isna() & rows["cik"].notna()
-    if unnamed.any():
+def with_tickers(facts: FundamentalFacts, by_cik: dict[int, str], file_name: str) -> pd.DataFrame:
+    """The facts' rows; a file of one filer's facts takes the security master's ticker for its CIK, else the one its
+    file name gives."""
+    if facts.cik is None:
+        return facts.rows
+    ticker = by_cik.get(facts.cik) or facts.ticker
+    if ticker is None:
         raise VendorFileError(
-            f"CIK {rows.loc[unnamed, 'cik'].iloc[0]} is not in the security master; land the master first or name "
-            f"the file <TICKER>{Path(file_name).suffix}"
+            f"CIK {facts.cik} is not in the security master; land the master first or name the file "
+            f"<TICKER>{Path(file_name).suffix}"
         )
-    return rows
+    return facts.rows.assign(ticker=ticker)
 
 
-def point_in_time(rows: pd.DataFrame, lag_days: int, source: str) -> pd.DataFrame:
+def with_known_at(rows: pd.DataFrame, lag_days: int, source: str) -> pd.DataFrame:
     """Rows usable from known_at; a layout without filing dates counts a value as known lag_days after its period."""
     known_at = rows["known_at"].fillna(rows["period_end"] + pd.Timedelta(days=lag_days))
     out = rows.assign(known_at=known_at, source=source)[TABLE_COLUMNS]
@@ -74,7 +76,7 @@ def fundamentals(
     for landed in landing_zone.files("fundamentals"):
         try:
             facts: FundamentalFacts = layout_for(landed.vendor, "fundamentals").parse(landing_zone.local_path(landed))
-            rows = with_tickers(facts.rows, by_cik, landed.name)
+            rows = with_tickers(facts, by_cik, landed.name)
         except VendorFileError as exc:
             failed[landed.key] = str(exc)
             context.log.warning(f"fundamentals file not ingested: {landed.key}: {exc}")
@@ -82,7 +84,7 @@ def fundamentals(
         rejected = _mine(facts.rejected, tickers)
         bad.append(quarantine_rows(rejected, "fundamentals", rejected["reason"], landed.vendor, landed.key))
         corrected += _mine(facts.notes, tickers)["note"].tolist()
-        values.append(point_in_time(_mine(rows, tickers), lag, landed.key))
+        values.append(with_known_at(_mine(rows, tickers), lag, landed.key))
     table = pd.concat(values) if values else pd.DataFrame(columns=["ticker"])
     quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     keys = sorted(tickers)

@@ -4,13 +4,14 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from resources import LandingZoneResource, WarehouseResource
+from storage.schema import columns
 from storage.warehouse import at_least, before, isin
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_window
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.ingestion.price_files import load_price_rows
 
-RAW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "vendor", "source_file", "source_line"]
+RAW_COLUMNS = [column for column in columns("raw_prices") if column != "ingested_at"]  # a parsed row's columns
 
 
 @trading_day_asset(group_name="ingestion", kinds={"duckdb"})

@@ -10,7 +10,7 @@ from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, between
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
-from stratengine_assets.portfolio.rebalances import rebalance_weights
+from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
 from stratengine_assets.research.signals import signals
 
 

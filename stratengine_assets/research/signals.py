@@ -29,7 +29,7 @@ def feature_panel(
     return tickers, panel, store.read_panel("prices", "close", days, tickers)
 
 
-def model_signals(
+def model_signal_rows(
     store: Warehouse, strategies: list[Strategy], first: pd.Timestamp, last: pd.Timestamp
 ) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
     """Per model strategy: signal rows for [first, last] and the fits that made them. Strategies reading the same
@@ -62,7 +62,7 @@ def signals(
     composites = [s for s in book if s.signal_model is None]
     calendar, fits = sessions_around(first, last), {}
     with warehouse.session() as store:
-        models = model_signals(store, [s for s in book if s.signal_model is not None], first, last)
+        models = model_signal_rows(store, [s for s in book if s.signal_model is not None], first, last)
         with store.transaction():
             store.delete("signals", between("signal_timestamp", first, last))
             for strategy in composites:

@@ -8,7 +8,7 @@ from typing import Any
 from storage.schema import TABLES, columns
 from storage.warehouse import Where
 
-COMPARISONS = ("=", "<>", "<", "<=", ">=")
+COMPARISONS = ("=", "<", "<=", ">=")
 
 
 def checked_table(table: str) -> str:
@@ -38,7 +38,9 @@ def condition(table: str, where: Where) -> tuple[str, list[Any]]:
     if where.op == "between":
         return f"{column} BETWEEN ? AND ?", list(where.value)
     if where.op == "in":
-        return member_of(column), [list(where.value)]
+        kind = columns(table)[column]
+        values = [str(v) for v in where.value] if kind == "VARCHAR" else list(where.value)
+        return member_of(column, kind), [values]
     if where.op == "not null":
         return f"{column} IS NOT NULL", []
     raise ValueError(f"unknown filter operator {where.op!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from storage.duckdb.session import Session
+from storage.duckdb_backend.session import Session
 from storage.warehouse import Day
 
 CANDIDATES_SQL = """
@@ -13,7 +13,7 @@ SELECT s.signal_timestamp AS date, s.symbol AS ticker, s.signal,
        row_number() OVER (PARTITION BY s.signal_timestamp ORDER BY s.signal ASC, s.symbol) AS worst_rank,
        coalesce(f.raw_value, $market_beta) AS beta, coalesce(sec.sector, '') AS sector
 FROM signals s
-LEFT JOIN factors f ON f.date = s.signal_timestamp AND f.ticker = s.symbol AND f.factor = 'beta_252d'
+LEFT JOIN factors f ON f.date = s.signal_timestamp AND f.ticker = s.symbol AND f.factor = $beta_factor
 LEFT JOIN securities sec ON sec.ticker = s.symbol
 WHERE s.strategy_id = $strategy AND s.signal_timestamp IN (SELECT unnest($days::DATE[]))
 """
@@ -49,8 +49,15 @@ QUALIFY date = max(date) OVER (PARTITION BY strategy_id) ORDER BY strategy_id, w
 class PortfolioQueries(Session):
     """What portfolio construction, risk and the backtests read beyond a filter."""
 
-    def rebalance_candidates(self, strategy_id: str, days: pd.DatetimeIndex, market_beta: float) -> pd.DataFrame:
-        params = {"strategy": strategy_id, "days": list(days.date), "market_beta": market_beta}
+    def rebalance_candidates(
+        self, strategy_id: str, days: pd.DatetimeIndex, beta_factor: str, market_beta: float
+    ) -> pd.DataFrame:
+        params = {
+            "strategy": strategy_id,
+            "days": list(days.date),
+            "beta_factor": beta_factor,
+            "market_beta": market_beta,
+        }
         return self.conn.execute(CANDIDATES_SQL, params).df()
 
     def last_rebalance_book(self, strategy_id: str, before: Day) -> pd.Series:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage.duckdb.session import Session
+from storage.duckdb_backend.session import Session
 
 LANDED_SPAN_SQL = """
 SELECT min(first_date), max(last_date) FROM landing_manifest WHERE dataset = 'prices' AND status <> 'failed'

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from quant.strategies import Strategy, UniverseRules
-from storage.duckdb.session import Session
-from storage.duckdb.sql import checked_column
+from storage.duckdb_backend.session import Session
+from storage.duckdb_backend.sql import checked_column
 from storage.warehouse import Day
 
 UNIVERSE_SQL = """

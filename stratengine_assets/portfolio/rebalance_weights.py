@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from quant.calendar import shift_trading_days, trading_days
-from quant.construction import MARKET_BETA, equal_weight, solve_rebalances
+from quant.construction import BETA_FACTOR, MARKET_BETA, equal_weight, solve_rebalances
 from quant.strategies import Strategy
 from storage.warehouse import Warehouse
 
@@ -25,7 +25,7 @@ def optimized_rebalances(
     store: Warehouse, strategy: Strategy, when: pd.DatetimeIndex, held: pd.Series | None = None
 ) -> tuple[list[pd.DataFrame], dict[str, str]]:
     """Each rebalance day solved in order from the book the one before left (a failed one keeps it)."""
-    signals = store.rebalance_candidates(strategy.strategy_id, when, MARKET_BETA)
+    signals = store.rebalance_candidates(strategy.strategy_id, when, BETA_FACTOR, MARKET_BETA)
     if signals.empty:
         return [], {}
     signals["date"] = pd.to_datetime(signals["date"])

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from quant.panel import to_matrix
-from storage.duckdb.manifest import ManifestQueries
-from storage.duckdb.portfolio import PortfolioQueries
-from storage.duckdb.prices import PriceQueries
-from storage.duckdb.research import ResearchQueries
-from storage.duckdb.sql import checked_column, checked_table, member_of, where_clause
+from storage.duckdb_backend.manifest import ManifestQueries
+from storage.duckdb_backend.portfolio import PortfolioQueries
+from storage.duckdb_backend.prices import PriceQueries
+from storage.duckdb_backend.research import ResearchQueries
+from storage.duckdb_backend.sql import checked_column, checked_table, member_of, where_clause
 from storage.schema import added_column_statements, create_statements, panel_axes
 from storage.warehouse import Columns, Warehouse, Where, between
 
@@ -77,13 +77,14 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
 
     def count_by(self, table: str, column: str, *where: Where) -> dict[Any, int]:
         clause, params = where_clause(table, where)
-        sql = f"SELECT {checked_column(table, column)}, count(*) FROM {table}{clause} GROUP BY 1"
+        sql = f"SELECT {checked_column(table, column)}, count(*) FROM {checked_table(table)}{clause} GROUP BY 1"
         return dict(self.conn.execute(sql, params).fetchall())
 
     def span(self, table: str, column: str, *where: Where) -> tuple[Any, Any]:
         clause, params = where_clause(table, where)
         name = checked_column(table, column)
-        first, last = self.conn.execute(f"SELECT min({name}), max({name}) FROM {table}{clause}", params).fetchall()[0]
+        sql = f"SELECT min({name}), max({name}) FROM {checked_table(table)}{clause}"
+        first, last = self.conn.execute(sql, params).fetchall()[0]
         return first, last
 
     def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:

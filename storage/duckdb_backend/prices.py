@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from storage.duckdb.session import Session
-from storage.duckdb.sql import member_of
+from storage.duckdb_backend.session import Session
+from storage.duckdb_backend.sql import member_of
 from storage.schema import columns
 from storage.warehouse import Day, PriceRules, PriceValidation
 
@@ -84,7 +84,7 @@ WHERE a.reason IS NULL AND b.reason IS NULL AND abs(a.close / b.close - 1) > $to
 ORDER BY difference DESC
 """
 QUARANTINE_PICKED = """
-INSERT INTO quarantine SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, now()::TIMESTAMP
+INSERT INTO quarantine SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, timezone('UTC', now())
 FROM {table} WHERE reason IS NOT NULL
 """
 LATEST_CLOSES_SQL = f"""
