@@ -87,31 +87,25 @@ def dagster_context() -> tuple[DagsterInstance, dict, dict]:
 
 
 def build(args: argparse.Namespace) -> dict:
-    """Phase 2: register the tickers and landed files, then materialize every asset over all landed days."""
-    from cli.runs import materialize_days
-    from partitions.definitions import add_tickers
-    from stratengine_assets.ingestion.landed_tickers import landed_tickers
-    from stratengine_assets.ingestion.price_files import landed_price_range
-
-    instance, resources, resolved = dagster_context()
-    with instance:
-        tickers = add_tickers(instance, landed_tickers(resolved["landing_zone"]))
-        with resolved["warehouse"].session() as store:
-            first, last = landed_price_range(store, resolved["landing_zone"])
-        say(f"{len(tickers):,} tickers, trading days {first} .. {last}")
-        steps = materialize_days(instance, resources, first, last, say, reference_tickers=tickers)
-    return {"steps": steps}
+    """Phase 2: `stratengine update` with research over everything landed: a build from scratch."""
+    return {"steps": run_update_phase(research=True)}
 
 
 def update(args: argparse.Namespace) -> dict:
-    """Phase 4: the daily update, every trading-day asset for the newly landed day, then the backtest (the weekly
-    research job, grid and out-of-sample, is not daily work)."""
-    from cli.runs import materialize_days
+    """Phase 4: `stratengine update` after the new day landed (the weekly research job is not daily work)."""
+    return {"steps": run_update_phase(research=False)}
 
-    instance, resources, _ = dagster_context()
+
+def run_update_phase(research: bool) -> dict[str, float]:
+    """Seconds per step of an update (steps are '<asset> <first>..<last>')."""
+    from cli.update import run_update
+
+    instance, resources, resolved = dagster_context()
     with instance:
-        steps = materialize_days(instance, resources, args.day, args.day, say, research=False)
-    return {"steps": steps}
+        outcome = run_update(instance, resources, resolved, say, research=research)
+    if outcome.failed:
+        raise SystemExit(f"the update failed: {outcome.failed}")
+    return outcome.seconds
 
 
 PHASE_RUNNERS: dict[str, Phase] = {"generate": generate, "build": build, "land": land, "update": update}
@@ -179,10 +173,18 @@ def table_counts(database: Path) -> dict[str, int]:
     return counts
 
 
+def per_asset(steps: dict[str, float]) -> dict[str, float]:
+    """Seconds per asset, summed over its runs (a step is '<asset> <first>..<last>')."""
+    totals: dict[str, float] = {}
+    for step, seconds in steps.items():
+        totals[step.split()[0]] = totals.get(step.split()[0], 0.0) + seconds
+    return totals
+
+
 def step_lines(results: dict[str, dict]) -> list[str]:
-    """Seconds per materialization step, build and update side by side."""
-    build_steps = results.get("build", {}).get("steps", {})
-    update_steps = results.get("update", {}).get("steps", {})
+    """Seconds per asset, build and update side by side."""
+    build_steps = per_asset(results.get("build", {}).get("steps", {}))
+    update_steps = per_asset(results.get("update", {}).get("steps", {}))
     lines = ["", f"{'step':<18}{'build s':>10}{'update s':>10}"]
     for step, seconds in build_steps.items():
         after = update_steps.get(step)

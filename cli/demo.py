@@ -1,4 +1,4 @@
-"""`stratengine demo`: land the bundled sample, materialize every asset over its dates, print the result."""
+"""`stratengine demo`: land the bundled sample, bring every asset up to date over it, print the result."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
-from cli.reports import format_summary, summarize
-from cli.runs import materialize_days
-from partitions.definitions import add_tickers
+from cli.reports import format_summary, summarize, update_report
+from cli.update import run_update
 from resources import LandingZoneResource, PipelineSettings, WarehouseResource
 from resources.settings import build_resources, ensure_dagster_home, resolved_resources
-from stratengine_assets.ingestion.landed_tickers import landed_tickers
-from stratengine_assets.ingestion.price_files import landed_price_range
 from stratengine_assets.portfolio.investor_portfolio import investor_plan
 
 SAMPLE_DIR = Path(__file__).with_name("sample_data")
@@ -27,21 +24,19 @@ def land_sample(zone: LandingZoneResource, sample: Path = SAMPLE_DIR) -> list[st
 
 
 def run_demo(say: Callable[[str], None] = print) -> dict:
-    """Land the sample and materialize every asset against the persistent Dagster home; return the summary."""
+    """Land the sample, run `update` with research against the persistent Dagster home; return the summary."""
     home = ensure_dagster_home()
     resources, resolved = build_resources(), resolved_resources()
     zone: LandingZoneResource = resolved["landing_zone"]
     warehouse: WarehouseResource = resolved["warehouse"]
     began = time.perf_counter()
-    say(f"landing zone {zone.describe()}: {len(land_sample(zone))} sample files landed")
-    instance = DagsterInstance.get()
-    tickers = add_tickers(instance, landed_tickers(zone))
+    say(f"landing zone {zone.describe()}: {len(land_sample(zone))} sample files landed; Dagster home {home}")
+    outcome = run_update(DagsterInstance.get(), resources, resolved, say, research=True)
     with warehouse.session() as store:
-        first, last = landed_price_range(store, zone)
-    say(f"{len(tickers)} tickers, trading days {first} .. {last}; Dagster home {home}")
-    materialize_days(instance, resources, first, last, say, reference_tickers=tickers)
-    with warehouse.session() as store:
+        say("\n".join(update_report(store, outcome)))
         summary = summarize(store)
+    if outcome.failed:
+        raise ValueError(f"the demo's update failed: {outcome.failed}")
     say(format_summary(summary))
     say(investor_example(warehouse, resolved["settings"]))
     dg = Path(sys.executable).with_name("dg")

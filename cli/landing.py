@@ -10,18 +10,19 @@ from dagster import DagsterInstance
 from cli.reports import land_summary
 from partitions.definitions import add_tickers
 from stratengine_assets.ingestion.landed_tickers import landed_tickers
-from stratengine_assets.ingestion.price_files import register_price_files
+from stratengine_assets.ingestion.registration import register_files
+from stratengine_assets.lineage.plan import propagate
 from vendors.files import VendorFileError
 from vendors.registry import detect_layout, layout_for
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files named directly, and the files inside named folders (not hidden ones)."""
+    """Files named directly, and the files inside named folders (not hidden ones, not symlinks)."""
     files = []
     for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-        elif path.is_file():
+        if path.is_dir() and not path.is_symlink():
+            files += sorted(p for p in path.iterdir() if not p.is_dir() and not p.name.startswith("."))
+        elif path.is_file() or path.is_symlink():
             files.append(path)
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
@@ -29,7 +30,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
 
 
 def land_files(paths: list[Path], resources: dict, instance: DagsterInstance, vendor: str | None) -> dict:
-    """Land every file, register the price files, add new tickers; returns what happened to each file."""
+    """Land every file, register the zone, add new tickers; returns what happened to each file."""
     zone, warehouse = resources["landing_zone"], resources["warehouse"]
     keys, refused = [], {}
     for path in expand(paths):
@@ -38,10 +39,10 @@ def land_files(paths: list[Path], resources: dict, instance: DagsterInstance, ve
             keys.append(zone.land(path, layout.dataset, layout.name))
         except (VendorFileError, ValueError) as exc:
             refused[str(path)] = str(exc)
-    with warehouse.session() as store:
-        register_price_files(store, zone)
-        manifest, quarantined = land_summary(store, keys)
     tickers = add_tickers(instance, landed_tickers(zone))
+    with warehouse.session() as store:
+        register_files(store, zone, tickers, lambda s, marks, names, why: propagate(s, instance, marks, names, why))
+        manifest, quarantined = land_summary(store, keys)
     return {
         "landed": keys,
         "refused": refused,

@@ -91,25 +91,21 @@ def portfolio(strategy_id: str, amount: float, mode: str, holdings: Path | None)
 
 
 def update() -> int:
+    from cli.reports import update_report
     from cli.update import run_update
 
     instance, resources, resolved = _context()
-    if not resolved["landing_zone"].files("prices"):
+    zone = resolved["landing_zone"]
+    if not zone.files("prices") and not zone.refused():
         say(
-            f"no price files in the landing zone {resolved['landing_zone'].describe()}: "
+            f"no price files in the landing zone {zone.describe()}: "
             "add some with `stratengine land PATH` (or `stratengine synth`), then run update again"
         )
         return 1
     outcome = run_update(instance, resources, resolved, say)
-    if not outcome["ranges"]:
-        say("every landed trading day is materialized and no file changed since")
-    else:
-        say("updated " + ", ".join(f"{a}..{b}" for a, b in outcome["ranges"]))
-    for _, row in outcome["summary"].iterrows():
-        say(f"  {row['what']}: {row['rows']:,}")
-    for key, error in outcome["failed"].items():
-        say(f"  FAILED {key}: {error}")
-    return 0
+    with resolved["warehouse"].session() as store:
+        say("\n".join(update_report(store, outcome)))
+    return 1 if outcome.failed else 0
 
 
 def research() -> int:

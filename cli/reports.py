@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
-from storage.warehouse import Warehouse, at_least, before, between, eq, isin
+from storage.warehouse import Warehouse, eq, isin
+from stratengine_assets.ingestion.manifest import failed_files
 
+SHOWN = 20
 EVALUATION_COLUMNS = ["factor", "mean_spearman_ic", "ic_ir", "top_minus_bottom"]
 
 
@@ -100,13 +100,34 @@ def format_land_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def update_summary(store: Warehouse, ranges: list[tuple[str, str]]) -> pd.DataFrame:
-    """Rows ingested and quarantined by reason over the updated ranges."""
-    rows = []
-    for first, last in ranges:
-        stop = dt.date.fromisoformat(last) + dt.timedelta(days=4)
-        rows.append(("prices rows", store.count("prices", between("date", first, last))))
-        reasons = store.count_by("quarantine", "reason", at_least("date", first), before("date", stop))
-        rows += [(f"quarantined: {reason}", n) for reason, n in reasons.items()]
-    frame = pd.DataFrame(rows, columns=["what", "rows"])
-    return frame.groupby("what", as_index=False)["rows"].sum()
+def update_report(store: Warehouse, outcome) -> list[str]:
+    """What `stratengine update` did: files registered, the ranges built, days held back, failures, quarantine."""
+    lines = [f"{len(outcome.registration.events)} landed files new, changed or removed"]
+    lines += [f"  {event}" for event in outcome.registration.events[:SHOWN]]
+    if len(outcome.registration.events) > SHOWN:
+        lines.append(f"  ... and {len(outcome.registration.events) - SHOWN} more")
+    lines += [f"  marked a run left behind by a killed process failed: {run_id}" for run_id in outcome.orphans]
+    built = [step for plan in outcome.plans for step in plan.steps if step.name not in outcome.failed]
+    if not built and not outcome.failed:
+        lines.append("every landed trading day is materialized and no file changed since")
+    for step in built:
+        if step.name == "prices":
+            lines.append("updated " + ", ".join(f"{first}..{last}" for first, last in step.ranges))
+    lines += [f"  held back {day}: {why}" for day, why in sorted(outcome.held.items())[:SHOWN]]
+    lines += [f"  FAILED {asset}: {why}" for asset, why in outcome.failed.items()]
+    lines += [f"  skipped {asset}: built on {broken}, which failed" for asset, broken in outcome.skipped.items()]
+    lines += [f"  FAILED {key}: {error}" for key, error in failed_files(store).items()]
+    lines += [f"  {line}" for line in quarantine_lines(store)]
+    return lines
+
+
+def quarantine_lines(store: Warehouse) -> list[str]:
+    """Quarantined rows by dataset and reason; reference rows also by file and line (they are few)."""
+    rows = store.read("quarantine", columns=["dataset", "reason", "source_file", "source_line"])
+    lines = [f"quarantined: {reason}: {n:,}" for reason, n in rows.groupby("reason").size().sort_index().items()]
+    reference = rows[rows["dataset"].isin(["securities", "fundamentals"])].head(SHOWN)
+    lines += [
+        f"  {r.dataset} {r.reason}: {r.source_file} line {'?' if pd.isna(r.source_line) else int(r.source_line)}"
+        for r in reference.itertuples()
+    ]
+    return lines

@@ -1,83 +1,91 @@
-"""`stratengine update`: materialize every partition that is missing or stale, as the sensors would."""
+"""`stratengine update`: register the landing zone, then run the plan until nothing is stale, as the sensor does.
+
+Runs a killed process left STARTED are marked failed first; a step that fails skips the assets built on it and the
+command says which and why; whatever it leaves stale is the next update's plan.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from dagster import AssetKey, DagsterInstance
 
-from cli.reports import update_summary
-from cli.runs import Say, run_step
-from partitions import range_tags, trading_day_partitions
+from cli.runs import Say, fail_orphaned_runs, run_step
 from partitions.definitions import add_tickers
-from resources.landing_zone import LandingZoneResource
-from storage.warehouse import Warehouse
-from stratengine_assets.backtest.backtest import backtest
-from stratengine_assets.ingestion.fundamentals import fundamentals
+from stratengine_assets.definitions import defs
 from stratengine_assets.ingestion.landed_tickers import landed_tickers
-from stratengine_assets.ingestion.price_files import register_price_files
-from stratengine_assets.ingestion.securities import securities
-from stratengine_assets.portfolio.jobs import DAILY_ASSETS
-from stratengine_assets.portfolio.target_portfolio import target_portfolio
-from stratengine_assets.research.frac_diff import frac_diff
+from stratengine_assets.ingestion.registration import Registration, register_files
+from stratengine_assets.lineage.graph import asset_graph
+from stratengine_assets.lineage.plan import RESEARCH, Plan, make_plan, propagate
+
+MAX_PHASES = 4  # ingestion, the build on it, and what the build's own changes (fundamentals) make stale
 
 
-def contiguous_ranges(keys: list[str]) -> list[tuple[str, str]]:
-    """Runs of consecutive trading-day partition keys, as (first, last) pairs."""
-    ranges, all_keys = [], trading_day_partitions.get_partition_keys()
-    position = {key: i for i, key in enumerate(all_keys)}
-    for key in sorted(keys, key=position.__getitem__):
-        if ranges and position[key] == position[ranges[-1][1]] + 1:
-            ranges[-1] = (ranges[-1][0], key)
-        else:
-            ranges.append((key, key))
-    return ranges
+@dataclass
+class Outcome:
+    registration: Registration
+    plans: list[Plan] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # asset -> why it failed
+    skipped: dict[str, str] = field(default_factory=dict)  # asset -> the failed asset it builds on
+    orphans: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def held(self) -> dict[str, str]:
+        return self.plans[-1].held if self.plans else {}
 
 
-def days_to_update(store: Warehouse, instance: DagsterInstance) -> list[str]:
-    """Partitions inside the landed dates never materialized, and those whose files changed since."""
-    landed = store.landed_price_span()
-    if landed[0] is None:
-        return []
-    existing = trading_day_partitions.get_partition_keys()
-    in_range = {k for k in existing if str(landed[0]) <= k <= str(landed[1])}
-    done = instance.get_materialized_partitions(target_portfolio.key)
-    stale = set()
-    for first, last in store.stale_price_files():
-        stale |= {k for k in in_range if str(first) <= k <= str(last)}
-    return sorted((in_range - done) | stale)
-
-
-def _reference_is_stale(instance: DagsterInstance, zone: LandingZoneResource, asset: AssetKey, dataset: str) -> bool:
-    files = zone.files(dataset)
-    if not files:
-        return False
-    latest = instance.get_latest_materialization_event(asset)
-    return latest is None or max(f.modified for f in files) > latest.timestamp
-
-
-def run_update(instance: DagsterInstance, resources: dict, resolved: dict, say: Say) -> dict:
-    """Register new files, then run reference data, the stale or missing day ranges, and the backtest."""
-    zone = resolved["landing_zone"]
-    with resolved["warehouse"].session() as store:
-        failed = register_price_files(store, zone)
-        days = days_to_update(store, instance)
+def run_update(instance: DagsterInstance, resources: dict, resolved: dict, say: Say, research: bool = False) -> Outcome:
+    """Register new files, then plan and run each phase until the plan is empty or a phase makes no progress."""
+    orphans = fail_orphaned_runs(instance)
+    zone, settings = resolved["landing_zone"], resolved["settings"]
     tickers = add_tickers(instance, landed_tickers(zone))
-    timings = {}
-    if _reference_is_stale(instance, zone, securities.key, "securities"):
-        timings["securities"] = run_step("securities", [securities], instance, resources, {}, say)
-    if tickers and _reference_is_stale(instance, zone, fundamentals.key, "fundamentals"):
-        tags = range_tags(tickers[0], tickers[-1])
-        timings["fundamentals"] = run_step("fundamentals", [fundamentals], instance, resources, tags, say)
-    ranges = contiguous_ranges(days)
-    for first, last in ranges:
-        tags = range_tags(first, last)
-        for asset in DAILY_ASSETS:
-            name = f"{asset.key.to_user_string()} {first}..{last}"
-            timings[name] = run_step(name, [asset], instance, resources, tags, say)
-    if ranges and tickers:
-        tags = range_tags(tickers[0], tickers[-1])
-        timings["frac_diff"] = run_step("frac_diff", [frac_diff], instance, resources, tags, say)
-    if ranges:
-        timings["backtest"] = run_step("backtest", [backtest], instance, resources, {}, say)
     with resolved["warehouse"].session() as store:
-        summary = update_summary(store, ranges)
-    return {"ranges": ranges, "failed": failed, "timings": timings, "summary": summary}
+        registration = register_files(
+            store, zone, tickers, lambda s, marks, names, why: propagate(s, instance, marks, names, why)
+        )
+    outcome = Outcome(registration, orphans=orphans)
+    for _ in range(MAX_PHASES):
+        with resolved["warehouse"].session() as store:
+            plan = make_plan(store, instance, settings.coverage(), RESEARCH if research else ())
+        if not plan.steps or (outcome.plans and plan.describe() == outcome.plans[-1].describe()):
+            outcome.plans.append(plan)
+            break
+        outcome.plans.append(plan)
+        say(f"plan ({plan.phase}):\n{_indented(plan.describe())}")
+        execute(plan, instance, resources, say, outcome)
+    return outcome
+
+
+def execute(plan: Plan, instance: DagsterInstance, resources: dict, say: Say, outcome: Outcome) -> None:
+    """Each step's runs in dependency order; a step built on a failed one is skipped."""
+    assets = {asset.key: asset for asset in defs.assets}
+    for step in plan.steps:
+        broken = _failed_ancestor(step.asset, outcome.failed)
+        if broken:
+            outcome.skipped[step.name] = broken
+            say(f"{step.name} skipped: it is built on {broken}, which failed")
+            continue
+        for first, last in step.ranges:
+            label = step.name if first == last == "" else f"{step.name} {first}..{last}"
+            ran = run_step(label, [assets[step.asset]], instance, resources, step.run_tags(first, last), say)
+            outcome.seconds[label] = ran.seconds
+            if ran.error:
+                outcome.failed[step.name] = ran.error
+                break
+
+
+def _failed_ancestor(key: AssetKey, failed: dict[str, str]) -> str | None:
+    graph, seen, todo = asset_graph(), set(), list(asset_graph().get(key).parent_keys - {key})
+    while todo:
+        parent = todo.pop()
+        if parent.to_user_string() in failed:
+            return parent.to_user_string()
+        if parent not in seen:
+            seen.add(parent)
+            todo += list(graph.get(parent).parent_keys - {parent})
+    return None
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())

@@ -17,6 +17,30 @@ FUNDAMENTAL_METRICS = (
     "eps",
 )
 MAX_AGE_DAYS = 550  # a value stops counting this many days after its period end
+FIRST_PERIOD = pd.Timestamp("1990-01-01")  # an earlier period end is a typo, not a filing
+
+
+def fact_problems(facts: pd.DataFrame) -> pd.Series:
+    """Why each fact (ticker, metric, period_end, known_at, value) cannot be used (None where it can): a period
+    end before 1990, a value known before its period ended, a value that is not a finite number, one fact with two
+    values (both out), the same fact again (the copy out)."""
+    key = ["ticker", "metric", "period_end", "known_at"]
+    reason = pd.Series(None, index=facts.index, dtype="object")
+    reason[facts.duplicated([*key, "value"], keep="first")] = "duplicate_fact"
+    reason[facts.groupby(key, dropna=False)["value"].transform("nunique") > 1] = "conflicting_fact"
+    reason[facts["known_at"] < facts["period_end"]] = "known_before_period_end"
+    reason[~np.isfinite(facts["value"].to_numpy(dtype="float64"))] = "non_finite_value"
+    reason[facts["period_end"] < FIRST_PERIOD] = "implausible_period_end"
+    return reason
+
+
+def fact_span(facts: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day any of these facts can be the latest known value (known_at to the end of its life)."""
+    if facts.empty:
+        return None
+    return pd.Timestamp(facts["known_at"].min()), pd.Timestamp(facts["period_end"].max()) + pd.Timedelta(
+        days=MAX_AGE_DAYS
+    )
 
 
 def as_of(facts: pd.DataFrame, days: pd.DatetimeIndex, tickers: pd.Index, max_age_days: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ class LandedFile:
         return self.key.split("/")[2]
 
 
+@dataclass(frozen=True)
+class RefusedFile:
+    """A file in the landing zone that no layout may read, and why (its key is its path in the zone)."""
+
+    key: str
+    problem: str
+
+
 def checked_name(name: str, what: str) -> str:
     """Dataset, vendor and file names are plain names: no separators, no '..', no leading dot."""
     if not _NAME.match(name) or ".." in name:
@@ -67,6 +76,20 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
+def entry_problem(parts: tuple[str, ...], path: Path | None = None) -> str | None:
+    """Why an entry at these path parts below the zone's root is not a landed file (None when it is one)."""
+    if path is not None and path.is_symlink():
+        return "a symlink: the landing zone takes the files themselves"
+    if len(parts) != 3:
+        return "not at <dataset>/<vendor>/<file>"
+    if parts[0] not in DATASETS:
+        return f"unknown dataset folder {parts[0]!r}; expected one of {', '.join(DATASETS)}"
+    for part, what in ((parts[1], "vendor folder"), (parts[2], "file")):
+        if not _NAME.match(part) or ".." in part:
+            return f"{what} name {part!r} is not a plain name (letters, digits, '_', '.', '-', not starting with '.')"
+    return None
+
+
 class LandingZoneResource(ConfigurableResource):
     """Where vendor files arrive. Subclasses: LocalLandingZone (a folder), S3LandingZone (a bucket prefix)."""
 
@@ -74,7 +97,11 @@ class LandingZoneResource(ConfigurableResource):
         raise NotImplementedError
 
     def files(self, dataset: str | None = None) -> list[LandedFile]:
-        """Every landed file (of one dataset, or all), sorted by key."""
+        """Every landed file (of one dataset, or all) at a <dataset>/<vendor>/<file> key, sorted by key."""
+        raise NotImplementedError
+
+    def refused(self) -> list[RefusedFile]:
+        """Every other entry: files outside that layout, names that are not plain, symlinks, nested folders."""
         raise NotImplementedError
 
     def local_path(self, landed: LandedFile) -> Path:
@@ -96,22 +123,38 @@ class LocalLandingZone(LandingZoneResource):
 
     def files(self, dataset: str | None = None) -> list[LandedFile]:
         found = []
-        for name in [dataset] if dataset else DATASETS:
-            base = Path(self.root) / landing_key(name, "x", "x").split("/")[0]
-            if not base.is_dir():
-                continue
-            for vendor_dir in sorted(p for p in base.iterdir() if p.is_dir() and _NAME.match(p.name)):
-                for entry in sorted(vendor_dir.iterdir()):
-                    if entry.is_file() and _NAME.match(entry.name):
-                        stat = entry.stat()
-                        key = f"{name}/{vendor_dir.name}/{entry.name}"
-                        found.append(LandedFile(key, stat.st_size, f"{stat.st_size}-{stat.st_mtime_ns}", stat.st_mtime))
+        for path, problem in self._entries():
+            key = path.relative_to(self.root).as_posix()
+            if problem is None and (dataset is None or key.startswith(f"{dataset}/")):
+                stat = path.stat()
+                found.append(LandedFile(key, stat.st_size, f"{stat.st_size}-{stat.st_mtime_ns}", stat.st_mtime))
+        return sorted(found, key=lambda f: f.key)
+
+    def refused(self) -> list[RefusedFile]:
+        entries = [(p.relative_to(self.root).as_posix(), why) for p, why in self._entries() if why is not None]
+        return [RefusedFile(key, why) for key, why in sorted(entries)]
+
+    def _entries(self) -> list[tuple[Path, str | None]]:
+        """(path, problem) of every entry below the root but hidden ones (files being written are dot files);
+        symlinked folders are entries, not followed."""
+        found = []
+        for folder, folders, names in os.walk(self.root):
+            here = Path(folder)
+            folders[:] = [f for f in folders if not f.startswith(".")]
+            linked = [f for f in folders if (here / f).is_symlink()]
+            folders[:] = [f for f in folders if f not in linked]
+            for name in sorted([*names, *linked]):
+                if not name.startswith("."):
+                    path = here / name
+                    found.append((path, entry_problem(path.relative_to(self.root).parts, path)))
         return found
 
     def local_path(self, landed: LandedFile) -> Path:
         return Path(self.root) / checked_key(landed.key)
 
     def land(self, source: Path, dataset: str, vendor: str) -> str:
+        if source.is_symlink():
+            raise ValueError(f"{source} is a symlink: land the file it points to, by its own path")
         key = landing_key(dataset, vendor, source.name)
         target = Path(self.root) / key
         target.parent.mkdir(parents=True, exist_ok=True)

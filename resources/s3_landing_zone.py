@@ -6,8 +6,15 @@ from pathlib import Path
 
 from dagster_aws.s3 import S3Resource
 
-from resources.landing_zone import LandedFile, LandingZoneResource, checked_key, file_digest, landing_key
-from vendors.layout import DATASETS
+from resources.landing_zone import (
+    LandedFile,
+    LandingZoneResource,
+    RefusedFile,
+    checked_key,
+    entry_problem,
+    file_digest,
+    landing_key,
+)
 
 
 class S3LandingZone(LandingZoneResource):
@@ -25,22 +32,27 @@ class S3LandingZone(LandingZoneResource):
         return f"s3://{self.bucket}/{self.prefix.strip('/')}"
 
     def files(self, dataset: str | None = None) -> list[LandedFile]:
-        client = self.s3.get_client()
-        paginator = client.get_paginator("list_objects_v2")
-        found = []
-        for name in [dataset] if dataset else DATASETS:
-            start = self._object_key(f"{name}/")
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
-                for item in page.get("Contents", []):
-                    key = item["Key"][len(start) - len(name) - 1 :]
-                    try:
-                        checked_key(key)
-                    except ValueError:
-                        continue
-                    found.append(
-                        LandedFile(key, item["Size"], item["ETag"].strip('"'), item["LastModified"].timestamp())
-                    )
+        found = [
+            LandedFile(key, item["Size"], item["ETag"].strip('"'), item["LastModified"].timestamp())
+            for key, item in self._objects()
+            if entry_problem(tuple(key.split("/"))) is None and (dataset is None or key.startswith(f"{dataset}/"))
+        ]
         return sorted(found, key=lambda f: f.key)
+
+    def refused(self) -> list[RefusedFile]:
+        listed = [(key, entry_problem(tuple(key.split("/")))) for key, _ in self._objects()]
+        return sorted(RefusedFile(key, why) for key, why in listed if why is not None)
+
+    def _objects(self) -> list[tuple[str, dict]]:
+        """(key below the prefix, listing entry) of every object under the prefix but hidden ones."""
+        client, start = self.s3.get_client(), self._object_key("")
+        objects = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                key = item["Key"][len(start) :]
+                if key and not any(part.startswith(".") for part in key.split("/")):
+                    objects.append((key, item))
+        return objects
 
     def local_path(self, landed: LandedFile) -> Path:
         target = Path(self.cache_dir) / landed.version / checked_key(landed.key)

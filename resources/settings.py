@@ -84,6 +84,7 @@ class PipelineSettings(ConfigurableResource):
     fracdiff_d: str = "auto"
     fracdiff_threshold: str = "0.0001"
     pit_check_date: str = ""
+    min_coverage: str = "0.9"
 
     def strategy_book(self) -> StrategyBook:
         """The universe rules, research rules and strategies of the configured file, checked."""
@@ -113,6 +114,13 @@ class PipelineSettings(ConfigurableResource):
             raise ValueError(f"STRATENGINE_FRACDIFF_THRESHOLD must be in (0, 1), got {threshold}")
         return threshold
 
+    def coverage(self) -> float:
+        """The share of the names priced the last complete session that a trading day needs to be built on."""
+        share = decimal("STRATENGINE_MIN_COVERAGE", self.min_coverage)
+        if not 0 <= share <= 1:
+            raise ValueError(f"STRATENGINE_MIN_COVERAGE must be in [0, 1], got {share}")
+        return share
+
     def pit_day(self) -> pd.Timestamp | None:
         """The day the point-in-time check recomputes, when one is configured."""
         return pd.Timestamp(self.pit_check_date) if self.pit_check_date else None
@@ -127,6 +135,7 @@ SETTING_VARIABLES = {
     "fracdiff_d": "STRATENGINE_FRACDIFF_D",
     "fracdiff_threshold": "STRATENGINE_FRACDIFF_THRESHOLD",
     "pit_check_date": "STRATENGINE_PIT_CHECK_DATE",
+    "min_coverage": "STRATENGINE_MIN_COVERAGE",
 }
 
 

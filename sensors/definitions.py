@@ -1,8 +1,7 @@
-"""The sensors: new vendor files become runs; a successful daily update refreshes the backtest and frac_diff."""
+"""The sensor: landed files, and whatever else is stale, become one asset backfill."""
 
 from dagster import Definitions
 
-from sensors.daily_refresh import refresh_after_daily_update
-from sensors.vendor_files import vendor_file_sensor
+from sensors.pipeline import pipeline_sensor
 
-defs = Definitions(sensors=[vendor_file_sensor, refresh_after_daily_update])
+defs = Definitions(sensors=[pipeline_sensor])

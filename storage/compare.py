@@ -20,7 +20,9 @@ from storage.schema import TABLES
 from storage.warehouse import Warehouse
 
 # when a row was written or a file seen, not what it holds
-RECORDED_AT = ("ingested_at", "registered_at", "detected_at", "computed_at", "modified", "version")
+RECORDED_AT = ("ingested_at", "registered_at", "detected_at", "computed_at", "modified", "version", "marked_at")
+# columns that say how a row came about, not what it holds, per table
+HOW = {"stale_partitions": ("reason",)}
 
 
 def comparable(frame: pd.DataFrame, ignore: Iterable[str] = RECORDED_AT) -> pd.DataFrame:
@@ -54,7 +56,17 @@ def table_difference(a: pd.DataFrame, b: pd.DataFrame, tolerance: float) -> str 
 
 def differences(a: Warehouse, b: Warehouse, tolerance: float = 1e-9, tables: Iterable[str] = TABLES) -> dict:
     """Per table: None where the two agree, else what differs."""
-    return {t: table_difference(comparable(a.read(t)), comparable(b.read(t)), tolerance) for t in tables}
+    held = a.tables(), b.tables()
+    found = {}
+    for table in tables:
+        if table not in held[0] or table not in held[1]:
+            found[table] = None if table not in held[0] | held[1] else "held by one warehouse only"
+        else:
+            ignore = (*RECORDED_AT, *HOW.get(table, ()))
+            found[table] = table_difference(
+                comparable(a.read(table), ignore), comparable(b.read(table), ignore), tolerance
+            )
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with duckdb.connect(args.first, read_only=True) as one, duckdb.connect(args.second, read_only=True) as two:
         found = differences(DuckDBWarehouse(one), DuckDBWarehouse(two), args.tolerance)
-        rows = {t: DuckDBWarehouse(one).count(t) for t in found}
+        rows = {t: DuckDBWarehouse(one).count(t) if t in DuckDBWarehouse(one).tables() else 0 for t in found}
     for table, why in found.items():
         print(f"{table:<26}{rows[table]:>12,} rows  {'same' if why is None else 'DIFFERENT: ' + why}")
     print(

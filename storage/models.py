@@ -9,12 +9,12 @@ from pandera.typing import Series
 
 from quant.calendar import trading_days
 from quant.evaluation import HORIZONS
-from quant.fundamentals import FUNDAMENTAL_METRICS
+from quant.fundamentals import FIRST_PERIOD, FUNDAMENTAL_METRICS
 from quant.tickers import TICKER_PATTERN
 from quant.var import CONFIDENCES, METHODS
 from quant.var import HORIZONS as VAR_HORIZONS
 from quant.walk_forward import MODELS
-from storage.schema import QUARANTINE_DATASETS
+from storage.schema import FILE_STATUSES, QUARANTINE_DATASETS
 
 
 class _Table(pa.DataFrameModel):
@@ -91,7 +91,7 @@ class SecuritiesModel(_Table):
 class FundamentalsModel(_Table):
     ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
     metric: Series[str] = pa.Field(isin=list(FUNDAMENTAL_METRICS))
-    period_end: Series[pd.Timestamp] = pa.Field(ge=pd.Timestamp("1990-01-01"))
+    period_end: Series[pd.Timestamp] = pa.Field(ge=FIRST_PERIOD)
     known_at: Series[pd.Timestamp]
     value: Series[float]
     source: Series[str]
@@ -294,14 +294,24 @@ class LandingManifestModel(_Table):
     dataset: Series[str]
     size: Series[int] = pa.Field(ge=0)
     version: Series[str]
-    status: Series[str] = pa.Field(isin=["registered", "failed"])
+    status: Series[str] = pa.Field(isin=list(FILE_STATUSES))
     error: Series[str] = pa.Field(nullable=True)
 
     class Config:
         unique = ["key"]
 
 
+class StalePartitionsModel(_Table):
+    asset: Series[str]
+    partition_key: Series[str]
+    reason: Series[str]
+
+    class Config:
+        unique = ["asset", "partition_key"]
+
+
 TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "stale_partitions": StalePartitionsModel,
     "landing_manifest": LandingManifestModel,
     "raw_prices": RawPricesModel,
     "prices": PricesModel,

@@ -5,10 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 QUARANTINE_DATASETS = ("raw_prices", "prices", "securities", "fundamentals")
+FILE_STATUSES = ("registered", "failed", "duplicate")
 # the (day, ticker) columns a table is read by as a panel, where they are not (date, ticker)
 PANEL_AXES = {"signals": ("signal_timestamp", "symbol")}
 
 TABLES: dict[str, str] = {
+    "stale_partitions": """
+        asset VARCHAR NOT NULL, partition_key VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        marked_at TIMESTAMP NOT NULL""",
     "landing_manifest": """
         key VARCHAR NOT NULL, vendor VARCHAR NOT NULL, dataset VARCHAR NOT NULL, size BIGINT NOT NULL,
         version VARCHAR NOT NULL, checksum VARCHAR NOT NULL, modified TIMESTAMP NOT NULL,

@@ -62,24 +62,42 @@ def not_null(column: str) -> Where:
     return Where(column, "not null")
 
 
+NEIGHBOUR_SESSIONS = 5  # how far the move rule looks for a name's previous and next rows
+
+
+def price_reach(neighbours: int) -> int:
+    """Sessions on either side of a day whose raw rows can change that day's prices: a row's neighbour and the row
+    after that neighbour."""
+    return 2 * neighbours
+
+
 @dataclass(frozen=True)
 class PriceRules:
-    """How `prices` picks each name-day's bar: vendors best first, the largest believable close-to-close move,
-    and the close difference at which two vendors disagree."""
+    """How `prices` picks each name-day's bar: vendors best first, the largest believable close-to-close move, the
+    close difference within which two vendors agree, the largest believable price and share volume, and how many
+    sessions away a name's neighbouring rows may be for the move rule to judge a row against them."""
 
     vendor_ranking: Sequence[str]
     max_daily_move: float
     vendor_tolerance: float
+    max_price: float = 1e7
+    max_volume: float = 1e12
+    neighbours: int = NEIGHBOUR_SESSIONS
+
+    @property
+    def reach(self) -> int:
+        return price_reach(self.neighbours)
 
 
 @dataclass(frozen=True)
 class PriceValidation:
     """What a price rebuild found beyond the rows it kept: name-days priced the session before but by no vendor
-    (date, ticker), and valid closes of two vendors that disagree (date, ticker, vendor_a, close_a, vendor_b,
-    close_b, difference)."""
+    (date, ticker), valid closes of two vendors that disagree (date, ticker, vendor_a, close_a, vendor_b, close_b,
+    difference), and moves beyond the limit that were kept (date, ticker, vendor, close, move, why)."""
 
     missing: pd.DataFrame
     disagreements: pd.DataFrame
+    kept_moves: pd.DataFrame
 
 
 class Warehouse(ABC):
@@ -133,6 +151,10 @@ class Warehouse(ABC):
         """(min, max) of `column`; (None, None) when no row matches."""
 
     @abstractmethod
+    def tables(self) -> set[str]:
+        """The tables the warehouse holds (a file written by an older release may lack newer ones)."""
+
+    @abstractmethod
     def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:
         """Copy each table's slice into the warehouse at `target` (a backend location with the same schema)."""
 
@@ -143,20 +165,18 @@ class Warehouse(ABC):
         """First and last date the readable price files cover."""
 
     @abstractmethod
-    def stale_price_files(self) -> list[tuple[dt.date, dt.date]]:
-        """(first_date, last_date) of registered price file versions not ingested since they were registered."""
-
-    @abstractmethod
-    def ingested_versions(self) -> set[str]:
-        """key@version of every file version already ingested."""
+    def changed_raw_rows(self, key: str, rows: pd.DataFrame) -> pd.DataFrame:
+        """(date, ticker) of every row that differs between `rows` (a new version of the file at `key`: date,
+        ticker, open, high, low, close, volume, source_line) and the raw_prices rows held from that file."""
 
     # -- prices ----------------------------------------------------------------------------------------------
 
     @abstractmethod
     def rebuild_prices(self, calendar: pd.DatetimeIndex, start: Day, end: Day, rules: PriceRules) -> PriceValidation:
         """Replace `prices` and its quarantine over [start, end) from `raw_prices` under the validation rules:
-        structural checks, then the best-ranked valid vendor per name-day, then the move check against the
-        name's own previous closes. `calendar` holds the trading days from the session before start."""
+        structural checks, then the best-ranked valid vendor per name-day, then the move rule against the name's
+        own neighbouring rows and the other vendors. `calendar` holds the trading days from rules.reach sessions
+        before start to rules.reach sessions after the last day: every decision is a function of those rows."""
 
     @abstractmethod
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
@@ -197,7 +217,8 @@ class Warehouse(ABC):
 
     @abstractmethod
     def books_to_measure(self, first: Day, last: Day) -> pd.DataFrame:
-        """Target books (date, strategy_id, ticker, weight) on rebalance days in [first, last] and on last."""
+        """Target books (date, strategy_id, ticker, weight) in [first, last] on rebalance days and on each
+        strategy's latest day (the warehouse's, not the range's: any range gives the same books)."""
 
     @abstractmethod
     def rebalance_books(self, strategy_id: str) -> pd.DataFrame:

@@ -54,3 +54,40 @@ def check_context(**resources):
 def count(warehouse, sql: str, params: list | None = None) -> int:
     with warehouse.get_connection() as conn:
         return conn.execute(sql, params or []).fetchall()[0][0]
+
+
+def tick(instance, resources: dict) -> dict[str, list[str]]:
+    """One pipeline_sensor tick: the partition keys of the backfill it requests, by asset ({} when it skips)."""
+    from dagster import SkipReason, build_sensor_context
+
+    from sensors.pipeline import pipeline_sensor
+
+    wanted = {name: resources[name] for name in ("landing_zone", "warehouse", "settings")}
+    with build_sensor_context(instance=instance, resources=wanted) as context:
+        result = pipeline_sensor(context)
+    if isinstance(result, SkipReason) or not result.run_requests:
+        return {}
+    (request,) = result.run_requests
+    subset = request.asset_graph_subset
+    planned = {
+        key.to_user_string(): sorted(p.get_partition_keys())
+        for key, p in subset.partitions_subsets_by_asset_key.items()
+    }
+    return planned | {key.to_user_string(): [""] for key in subset.non_partitioned_asset_keys}
+
+
+def register(resources: dict, instance=None):
+    """Register the landing zone as `stratengine update` does: tickers added, each change marked downstream."""
+    from dagster import DagsterInstance
+
+    from partitions.definitions import add_tickers
+    from stratengine_assets.ingestion.landed_tickers import landed_tickers
+    from stratengine_assets.ingestion.registration import register_files
+    from stratengine_assets.lineage.plan import propagate
+
+    instance = instance or DagsterInstance.ephemeral()
+    tickers = add_tickers(instance, landed_tickers(resources["landing_zone"]))
+    with resources["warehouse"].session() as store:
+        return register_files(
+            store, resources["landing_zone"], tickers, lambda s, m, n, why: propagate(s, instance, m, n, why)
+        )

@@ -8,7 +8,7 @@ from dagster import DagsterInstance, materialize
 
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
-from tests.helpers import ALL_ASSETS, with_settings
+from tests.helpers import ALL_ASSETS, register, with_settings
 
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-13"}
 HEADER = "Date,Open,High,Low,Close,Volume,OpenInt"
@@ -53,6 +53,7 @@ def _land(project, files: dict[str, bytes]) -> Path:
 
 
 def _run(project):
+    register(project)
     result = materialize(
         ALL_ASSETS, selection=[raw_prices, prices], instance=DagsterInstance.ephemeral(), resources=project, tags=RANGE
     )

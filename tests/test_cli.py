@@ -8,13 +8,17 @@ from cli.main import main
 from tests.helpers import random_walk, write_stooq
 
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"
+MASTER = "Ticker Symbol,Security,GICS Sector,GICS Sub Industry,CIK\nAAA,A,Energy,Oil,1\nBBB,B,Energy,Oil,2\n"
 
 
 def _vendor_files(folder: Path) -> Path:
     for i, ticker in enumerate(["aaa", "bbb"]):
         write_stooq(folder / f"{ticker}.us.txt", random_walk("2017-10-02", "2017-10-31", seed=i))
-    (folder / "CCC.csv").write_text(HEADER + "2017-10-02,10,11,9,10,10,100\n2017-10-03,10,9,11,10,10,100\n")
+    rows = [f"{day:%Y-%m-%d},10,11,9,10,10,100" for day in random_walk("2017-10-02", "2017-10-31", seed=3).index]
+    rows[1] = "2017-10-03,10,9,11,10,10,100"  # High below Low
+    (folder / "CCC.csv").write_text(HEADER + "\n".join(rows) + "\n")
     (folder / "empty.us.txt").write_text("")
+    (folder / "securities.csv").write_text(MASTER)
     return folder
 
 
@@ -22,7 +26,7 @@ def test_land_then_update_reports_every_file_and_row(project, tmp_path, capsys):
     folder = _vendor_files(tmp_path / "drop")
     assert main(["land", str(folder)]) == 0
     landed = capsys.readouterr().out
-    assert "4 files landed, 0 refused" in landed
+    assert "5 files landed, 0 refused" in landed
     assert "FAILED prices/stooq/empty.us.txt: file is empty" in landed
 
     assert main(["update"]) == 0
@@ -35,7 +39,7 @@ def test_land_then_update_reports_every_file_and_row(project, tmp_path, capsys):
             conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ["raw_prices", "prices", "quarantine"]
         )
         vendors = conn.execute("SELECT DISTINCT vendor FROM prices ORDER BY 1").fetchall()
-    assert (raw, kept, held) == (2 * 22 + 2, 2 * 22 + 1, 1)
+    assert (raw, kept, held) == (3 * 22, 3 * 22 - 1, 1)
     assert vendors == [("stooq",), ("yahoo",)]
 
     assert main(["update"]) == 0

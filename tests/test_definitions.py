@@ -1,6 +1,5 @@
 """The code location loads the way the webserver loads it, and the schedule respects the calendar."""
 
-import datetime as dt
 import json
 import os
 import signal
@@ -10,15 +9,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from dagster import DagsterInstance, RunRequest, build_run_status_sensor_context, build_schedule_context, job, op
-
-from partitions import range_tags
-from partitions.definitions import add_tickers
-from sensors.daily_refresh import refresh_after_daily_update
 from stratengine_assets.definitions import defs
-from stratengine_assets.portfolio.jobs import daily_update_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +34,7 @@ def test_the_repository_is_a_dg_project(project):
     sections = json.loads(listed.stdout)
     assets = {row["asset_key"] for row in sections["assets"]}
     assert {"prices", "target_portfolio", "backtest"} <= assets
-    assert {row["name"] for row in sections["sensors"]} == {"vendor_file_sensor", "refresh_after_daily_update"}
+    assert {row["name"] for row in sections["sensors"]} == {"pipeline_sensor"}
 
 
 def test_dg_dev_serves_the_code_location(project, tmp_path):
@@ -107,17 +99,6 @@ def test_every_asset_is_in_the_graph():
     }
 
 
-def _tick(day: str):
-    when = dt.datetime.fromisoformat(f"{day}T18:30:00").replace(tzinfo=ZoneInfo("America/New_York"))
-    return daily_update_schedule(build_schedule_context(scheduled_execution_time=when))
-
-
-def test_schedule_runs_trading_days_only():
-    request = _tick("2017-11-10")
-    assert isinstance(request, RunRequest) and request.partition_key == "2017-11-10"
-    assert _tick("2017-07-04") == []
-
-
 def test_resources_from_env_vars_resolve_for_direct_use(tmp_path, monkeypatch):
     from resources.settings import resolved_resources
 
@@ -128,30 +109,3 @@ def test_resources_from_env_vars_resolve_for_direct_use(tmp_path, monkeypatch):
     with direct["warehouse"].get_connection() as conn:
         assert conn.execute("SELECT count(*) FROM prices").fetchall() == [(0,)]
     assert (tmp_path / "w.duckdb").exists()
-
-
-def test_a_daily_update_refreshes_research_and_every_ticker():
-    @op
-    def finished() -> None:
-        """Stands in for the daily update's last step."""
-
-    @job
-    def stand_in_for_daily_update():
-        finished()
-
-    instance = DagsterInstance.ephemeral()
-    result = stand_in_for_daily_update.execute_in_process(instance=instance)
-    context = lambda: build_run_status_sensor_context(  # noqa: E731
-        sensor_name=refresh_after_daily_update.name,
-        dagster_instance=instance,
-        dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event(),
-    )
-    assert [r.job_name for r in refresh_after_daily_update(context())] == ["backtest_job"]
-    add_tickers(instance, ["MSFT", "AAPL", "BRK.B"])
-    backtest, frac_diff = refresh_after_daily_update(context())
-    assert backtest.run_key == f"backtest-after-{result.run_id}"
-    assert frac_diff.job_name == "frac_diff_job"
-    assert frac_diff.tags == range_tags("AAPL", "MSFT")
-    add_tickers(instance, ["AMZN"])  # added later, so last in partition order: the range must still reach it
-    assert refresh_after_daily_update(context())[1].tags == range_tags("AAPL", "AMZN")

@@ -57,7 +57,7 @@ def test_demo_end_state_range_independence_and_rerun(project):
     assert len(metrics) == len(STRATEGIES)
     assert all(day.strftime("%Y-%m-%d") == LAST_SAMPLE_DAY for day in metrics["end_date"])
     assert metrics["beta"].notna().all() and metrics["sortino"].notna().all()
-    assert any("target_portfolio done" in line for line in lines)
+    assert any(line.startswith("target_portfolio ") and " done in " in line for line in lines)
     assert any("signals_point_in_time passed" in line for line in lines)
     with duckdb.connect(database, read_only=True) as conn:
         risk = conn.execute(

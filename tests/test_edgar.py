@@ -48,7 +48,7 @@ def test_fundamentals_asset_maps_the_filer_by_cik(project):
     from partitions.definitions import add_tickers
     from stratengine_assets.ingestion.fundamentals import fundamentals
     from stratengine_assets.ingestion.securities import securities
-    from tests.helpers import ALL_ASSETS, count
+    from tests.helpers import ALL_ASSETS, count, register
 
     root = Path(project["landing_zone"].root)
     (root / "fundamentals" / "edgar").mkdir(parents=True)
@@ -59,6 +59,7 @@ def test_fundamentals_asset_maps_the_filer_by_cik(project):
     )
     instance = DagsterInstance.ephemeral()
     add_tickers(instance, ["APD"])
+    register(project, instance)
     assert materialize(ALL_ASSETS, selection=[securities], instance=instance, resources=project).success
     result = materialize(
         ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, partition_key="APD"

@@ -10,7 +10,7 @@ from dagster import DagsterInstance, materialize
 from storage.warehouse import eq
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
-from tests.helpers import ALL_ASSETS, count, random_walk, write_stooq
+from tests.helpers import ALL_ASSETS, count, random_walk, register, write_stooq
 
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
 
@@ -36,6 +36,7 @@ def test_rematerializing_a_range_keeps_row_counts(project):
     instance = DagsterInstance.ephemeral()
     snapshots = []
     for _ in range(2):
+        register(project)
         result = materialize(
             ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=project, tags=RANGE
         )

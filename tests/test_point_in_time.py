@@ -8,7 +8,7 @@ from dagster import DagsterInstance, materialize
 from partitions.definitions import add_tickers
 from stratengine_assets.ingestion.fundamentals import fundamentals
 from stratengine_assets.research.factors import factors
-from tests.helpers import ALL_ASSETS, random_walk, range_context, with_settings
+from tests.helpers import ALL_ASSETS, random_walk, range_context, register, with_settings
 
 TICKERS = ["AAA", "BBB", "CCC", "DDD"]
 HEADER = (
@@ -62,6 +62,7 @@ def _ingest_fundamentals(project, monkeypatch, lag_days: int) -> None:
     add_tickers(instance, TICKERS)
     tags = {"dagster/asset_partition_range_start": TICKERS[0], "dagster/asset_partition_range_end": TICKERS[-1]}
     resources = with_settings(project)
+    register(resources, instance)
     assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=resources, tags=tags).success
 
 

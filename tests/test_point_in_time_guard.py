@@ -13,7 +13,7 @@ from stratengine_assets.research.factors import factors
 from stratengine_assets.research.point_in_time import signals_point_in_time
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
-from tests.helpers import ALL_ASSETS, check_context, range_context
+from tests.helpers import ALL_ASSETS, check_context, range_context, register
 from vendors.synthetic import SyntheticMarket
 
 
@@ -29,6 +29,7 @@ def _build(project) -> tuple[str, str]:
     instance = DagsterInstance.ephemeral()
     tickers = add_tickers(instance, list(market.names.tickers))
     tags = {"dagster/asset_partition_range_start": tickers[0], "dagster/asset_partition_range_end": tickers[-1]}
+    register(project, instance)
     assert materialize(ALL_ASSETS, selection=[securities], instance=instance, resources=project).success
     assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags).success
     both = {"warehouse": project["warehouse"], "landing_zone": project["landing_zone"]}

@@ -5,13 +5,14 @@ from pathlib import Path
 
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
-from tests.helpers import count, range_context
+from tests.helpers import count, range_context, register
 
 
 def test_real_defects_are_quarantined_not_dropped(project, real_data):
     target = Path(project["landing_zone"].root) / "prices" / "stooq"
     shutil.copytree(real_data / "prices_stooq", target)
     resources = {"warehouse": project["warehouse"], "landing_zone": project["landing_zone"]}
+    register(project)
     raw_prices(range_context("2010-01-04", "2017-11-10", **resources))
     prices(range_context("2010-01-04", "2017-11-10", warehouse=project["warehouse"]))
     warehouse = project["warehouse"]

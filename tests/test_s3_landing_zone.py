@@ -13,10 +13,9 @@ from dagster import DagsterInstance, materialize
 
 from resources.s3_landing_zone import S3LandingZone
 from resources.settings import build_resources, resolved_resources
-from sensors.vendor_files import vendor_file_sensor
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
-from tests.helpers import ALL_ASSETS, count, random_walk, write_stooq
+from tests.helpers import ALL_ASSETS, count, random_walk, tick, write_stooq
 
 BUCKET = "vendor-drops"
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
@@ -95,16 +94,9 @@ def test_assets_and_sensor_read_the_s3_zone(s3_project, tmp_path):
     for source in _sources(tmp_path):
         zone.land(source, "prices", "stooq")
     instance = DagsterInstance.ephemeral()
-    from dagster import build_sensor_context
-
-    resources = {"landing_zone": s3_project["landing_zone"], "warehouse": s3_project["warehouse"]}
-    with build_sensor_context(instance=instance, resources=resources) as context:
-        tick = vendor_file_sensor(context)
-    assert [
-        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-        for r in tick.run_requests
-    ] == [("2017-09-01", "2017-11-10")]
-    assert sorted(tick.dynamic_partitions_requests[0].partition_keys) == ["AAA", "BBB"]
+    planned = tick(instance, s3_project)
+    assert planned["raw_prices"][0] == "2017-09-01" and planned["raw_prices"][-1] == "2017-11-10"
+    assert sorted(instance.get_dynamic_partitions("tickers")) == ["AAA", "BBB"]
     result = materialize(
         ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=s3_project, tags=RANGE
     )

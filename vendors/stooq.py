@@ -12,8 +12,9 @@ from vendors.spans import text_date_span
 
 
 def ticker_from_filename(name: str) -> str | None:
-    """Stooq names files <ticker>.us.txt."""
-    return ticker_from_name(name, (".us.txt", ".txt"))
+    """Stooq names files <ticker>.us.txt: brk-b is the share class BRK.B, and wrb_c, a preferred issue (series C),
+    is WRB.PC: "_" becomes ".P" before the series."""
+    return ticker_from_name(name.replace("_", ".p", 1), (".us.txt", ".txt"))
 
 
 def parse_stooq(path: Path) -> pd.DataFrame:

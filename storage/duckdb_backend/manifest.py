@@ -1,19 +1,28 @@
-"""Landing-manifest queries beyond a filter: what the price files cover, and which versions await ingestion."""
+"""Landing-manifest queries beyond a filter: what the price files cover, and which rows a new version changes."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+import pandas as pd
 
 from storage.duckdb_backend.session import Session
 
 LANDED_SPAN_SQL = """
 SELECT min(first_date), max(last_date) FROM landing_manifest WHERE dataset = 'prices' AND status <> 'failed'
 """
-STALE_PRICE_FILES_SQL = """
-SELECT first_date, last_date FROM landing_manifest
-WHERE dataset = 'prices' AND status = 'registered' AND (ingested_at IS NULL OR ingested_at < registered_at)
+CHANGED_RAW_ROWS_SQL = """
+WITH new AS (
+    SELECT date::DATE AS date, ticker::VARCHAR AS ticker, open, high, low, close, volume,
+           source_line::BIGINT AS source_line
+    FROM incoming_rows
+), old AS (
+    SELECT date, ticker, open, high, low, close, volume, source_line FROM raw_prices WHERE source_file = $key
+), changed AS (
+    (SELECT * FROM new EXCEPT ALL SELECT * FROM old) UNION ALL (SELECT * FROM old EXCEPT ALL SELECT * FROM new)
+)
+SELECT DISTINCT date, ticker FROM changed ORDER BY date, ticker
 """
-INGESTED_SQL = "SELECT key || '@' || version FROM landing_manifest WHERE ingested_at IS NOT NULL"
 
 
 class ManifestQueries(Session):
@@ -23,8 +32,6 @@ class ManifestQueries(Session):
         first, last = self.conn.execute(LANDED_SPAN_SQL).fetchall()[0]
         return first, last
 
-    def stale_price_files(self) -> list[tuple[dt.date, dt.date]]:
-        return self.conn.execute(STALE_PRICE_FILES_SQL).fetchall()
-
-    def ingested_versions(self) -> set[str]:
-        return {row[0] for row in self.conn.execute(INGESTED_SQL).fetchall()}
+    def changed_raw_rows(self, key: str, rows: pd.DataFrame) -> pd.DataFrame:
+        with self.registered(incoming_rows=rows):
+            return self.conn.execute(CHANGED_RAW_ROWS_SQL, {"key": key}).df()

@@ -31,8 +31,10 @@ QUALIFY row_number() OVER (PARTITION BY date ORDER BY raw_value DESC, ticker) <=
 """
 
 BOOKS_SQL = """
-SELECT date, strategy_id, ticker, weight FROM target_portfolio
-WHERE date BETWEEN $first AND $last AND (date = rebalance_date OR date = $last)
+SELECT date, strategy_id, ticker, weight FROM target_portfolio book
+WHERE date BETWEEN $first AND $last AND (
+    date = rebalance_date
+    OR date = (SELECT max(latest.date) FROM target_portfolio latest WHERE latest.strategy_id = book.strategy_id))
 """
 
 REBALANCES_SQL = """

@@ -17,50 +17,79 @@ PRICE_TABLE_COLUMNS = ", ".join("close * volume" if c == "dollar_volume" else c 
 STRUCTURAL_SQL = """
 CREATE OR REPLACE TEMP TABLE checked_prices AS
 WITH raw AS (
-    SELECT r.*, coalesce(v.rank, 1000) AS vendor_rank, f.modified,
+    SELECT r.*, coalesce(v.rank, 1000) AS vendor_rank,
            count(*) OVER (PARTITION BY r.ticker, r.date, r.source_file) AS copies
     FROM raw_prices r
     LEFT JOIN vendor_ranks v USING (vendor)
-    LEFT JOIN landing_manifest f ON f.key = r.source_file
-    WHERE r.date >= $start AND r.date < $end
+    WHERE r.date >= $load_start AND r.date < $load_end
 )
-SELECT raw.*, CASE
+SELECT raw.*, calendar.day_index, CASE
     WHEN calendar.date IS NULL THEN 'non_trading_day'
     WHEN open IS NULL OR high IS NULL OR low IS NULL OR close IS NULL THEN 'missing_price'
+    WHEN NOT (isfinite(open) AND isfinite(high) AND isfinite(low) AND isfinite(close)) THEN 'non_finite_price'
     WHEN least(open, high, low, close) <= 0 THEN 'non_positive_price'
+    WHEN greatest(open, high, low, close) > $max_price THEN 'absurd_price'
     WHEN high < low THEN 'high_below_low'
     WHEN close > high OR close < low THEN 'close_outside_range'
     WHEN volume IS NULL THEN 'missing_volume'
+    WHEN NOT isfinite(volume) THEN 'non_finite_volume'
     WHEN volume < 0 THEN 'negative_volume'
+    WHEN volume > $max_volume THEN 'absurd_volume'
     WHEN copies > 1 THEN 'duplicate_row'
 END AS reason
 FROM raw LEFT JOIN calendar USING (date)
 """
 
+# Each name-day's bar is the best-ranked vendor's structurally valid row (a vendor's later file by key, then its
+# later line, breaks ties). A close more than max_move from the name's previous close is then judged against the
+# name's own neighbouring rows (within `neighbours` sessions) and other vendors, never against what an earlier run
+# accepted: a spike that reverts is a bad tick; a move the next rows keep, or that another vendor's close
+# confirms, is real and kept; the latest row, with no later row yet, waits (extreme_move_unconfirmed) unless it
+# only returns to the level before a spike.
 PICK_SQL = """
 CREATE OR REPLACE TEMP TABLE picked_prices AS
 WITH best AS (
     SELECT * EXCLUDE (reason) FROM checked_prices WHERE reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY ticker, date ORDER BY vendor_rank, modified DESC NULLS LAST) = 1
-), series AS (
-    SELECT ticker, date, close, false AS current FROM prices
-    WHERE date < $start AND date >= $start - INTERVAL 30 DAY
-    QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) <= 2
-    UNION ALL
-    SELECT ticker, date, close, true FROM best
-), moves AS (
-    SELECT ticker, date, current,
-           close / lag(close, 1) OVER w - 1 AS move,
-           lag(close, 1) OVER w / lag(close, 2) OVER w - 1 AS previous_move,
-           close / lag(close, 2) OVER w - 1 AS move_over_two
-    FROM series WINDOW w AS (PARTITION BY ticker ORDER BY date)
+    QUALIFY row_number() OVER (
+        PARTITION BY ticker, date ORDER BY vendor_rank, source_file DESC, source_line DESC) = 1
+), ordered AS (
+    SELECT *,
+           lag(close, 2) OVER w AS before_close, lag(day_index) OVER w - lag(day_index, 2) OVER w AS before_gap,
+           lag(close) OVER w AS prev_close, day_index - lag(day_index) OVER w AS prev_gap,
+           lead(close) OVER w AS next_close, lead(day_index) OVER w - day_index AS next_gap,
+           lead(close, 2) OVER w AS after_close, lead(day_index, 2) OVER w - lead(day_index) OVER w AS after_gap
+    FROM best WINDOW w AS (PARTITION BY ticker ORDER BY date)
+), near AS (
+    SELECT * EXCLUDE (before_close, prev_close, next_close, after_close, before_gap, prev_gap, next_gap, after_gap),
+           CASE WHEN prev_gap <= $neighbours AND before_gap <= $neighbours THEN before_close END AS before_close,
+           CASE WHEN prev_gap <= $neighbours THEN prev_close END AS prev_close,
+           CASE WHEN next_gap <= $neighbours THEN next_close END AS next_close,
+           CASE WHEN next_gap <= $neighbours AND after_gap <= $neighbours THEN after_close END AS after_close
+    FROM ordered
+), judged AS (
+    SELECT near.*,
+           abs(close / prev_close - 1) > $max_move AS jump_in,
+           abs(close / next_close - 1) > $max_move AS jump_out,
+           abs(next_close / prev_close - 1) <= $max_move AS neighbours_agree,
+           abs(after_close / next_close - 1) <= $max_move AS later_rows_agree,
+           abs(close / before_close - 1) <= $max_move AND abs(prev_close / before_close - 1) > $max_move
+               AS after_a_spike,
+           (SELECT min(other.vendor) FROM checked_prices other
+            WHERE other.ticker = near.ticker AND other.date = near.date AND other.reason IS NULL
+              AND other.vendor <> near.vendor AND abs(other.close / near.close - 1) <= $tolerance) AS confirmed_by
+    FROM near
 )
-SELECT best.*, moves.move, CASE
-    WHEN abs(move) > $max_move AND NOT (abs(previous_move) > $max_move AND abs(move_over_two) <= $max_move)
-    THEN 'extreme_move'
-END AS reason
-FROM best JOIN moves USING (ticker, date)
-WHERE moves.current
+SELECT * EXCLUDE (jump_in, jump_out, neighbours_agree, later_rows_agree, after_a_spike),
+       close / prev_close - 1 AS move,
+       CASE
+           WHEN confirmed_by IS NOT NULL THEN NULL
+           WHEN jump_in AND jump_out AND neighbours_agree THEN 'extreme_move'
+           WHEN prev_close IS NULL AND jump_out AND later_rows_agree THEN 'extreme_move'
+           WHEN jump_in AND next_close IS NULL AND NOT coalesce(after_a_spike, false) THEN 'extreme_move_unconfirmed'
+       END AS reason,
+       (coalesce(jump_in, false) AND NOT coalesce(after_a_spike, false))
+           OR (prev_close IS NULL AND coalesce(jump_out, false)) AS extreme
+FROM judged
 """
 MISSING_SQL = """
 WITH days AS (SELECT DISTINCT date FROM calendar WHERE date >= $start AND date < $end),
@@ -81,11 +110,18 @@ SELECT a.date, a.ticker, a.vendor AS vendor_a, a.close AS close_a, b.vendor AS v
 FROM checked_prices a JOIN checked_prices b
   ON a.ticker = b.ticker AND a.date = b.date AND a.vendor < b.vendor
 WHERE a.reason IS NULL AND b.reason IS NULL AND abs(a.close / b.close - 1) > $tolerance
+  AND a.date >= $start AND a.date < $end
 ORDER BY difference DESC
+"""
+KEPT_MOVES_SQL = """
+SELECT date, ticker, vendor, close, move,
+       CASE WHEN confirmed_by IS NOT NULL THEN 'confirmed by ' || confirmed_by ELSE 'the following rows keep it' END
+           AS why
+FROM picked_prices WHERE extreme AND reason IS NULL AND date >= $start AND date < $end ORDER BY date, ticker
 """
 QUARANTINE_PICKED = """
 INSERT INTO quarantine SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, timezone('UTC', now())
-FROM {table} WHERE reason IS NOT NULL
+FROM {table} WHERE reason IS NOT NULL AND date >= $start AND date < $end
 """
 LATEST_CLOSES_SQL = f"""
 SELECT ticker, close FROM prices WHERE {member_of("ticker")} AND date <= ?
@@ -97,29 +133,32 @@ class PriceQueries(Session):
     """The price validation rules and the price reads that are more than a filter."""
 
     def rebuild_prices(self, calendar: pd.DatetimeIndex, start: Day, end: Day, rules: PriceRules) -> PriceValidation:
-        """Fill temp tables checked_prices (structural checks) and picked_prices (best vendor, move check), then
-        replace the window's prices and quarantine from them in one transaction.
-
-        A move beyond the limit is quarantined, except a row that undoes the previous row's spike (back within
-        the limit of the close before it): a one-day spike costs one row, a level shift its first day only.
-        """
+        """Judge the raw rows around [start, end) (checked_prices: structural checks; picked_prices: the best vendor
+        and the move rule), then replace the window's prices and its quarantine in one transaction."""
         ranks = pd.DataFrame({"vendor": list(rules.vendor_ranking), "rank": range(len(rules.vendor_ranking))})
+        window = {"start": start, "end": end}
+        load = {"load_start": calendar[0], "load_end": calendar[-1] + pd.Timedelta(days=1)}
+        limits = {"max_price": rules.max_price, "max_volume": rules.max_volume}
+        moves = {"max_move": rules.max_daily_move, "tolerance": rules.vendor_tolerance, "neighbours": rules.neighbours}
         with self.calendar(calendar), self.registered(vendor_ranks=ranks):
-            self.conn.execute(STRUCTURAL_SQL, {"start": start, "end": end})
-            self.conn.execute(PICK_SQL, {"start": start, "max_move": rules.max_daily_move})
+            self.conn.execute(STRUCTURAL_SQL, {**load, **limits})
+            self.conn.execute(PICK_SQL, moves)
             with self.transaction():
-                self.conn.execute("DELETE FROM prices WHERE date >= ? AND date < ?", [start, end])
+                self.conn.execute("DELETE FROM prices WHERE date >= $start AND date < $end", window)
                 self.conn.execute(
-                    f"INSERT INTO prices SELECT {PRICE_TABLE_COLUMNS} FROM picked_prices WHERE reason IS NULL"
+                    f"INSERT INTO prices SELECT {PRICE_TABLE_COLUMNS} FROM picked_prices "
+                    "WHERE reason IS NULL AND date >= $start AND date < $end",
+                    window,
                 )
                 self.conn.execute(
-                    "DELETE FROM quarantine WHERE dataset = 'prices' AND date >= ? AND date < ?", [start, end]
+                    "DELETE FROM quarantine WHERE dataset = 'prices' AND date >= $start AND date < $end", window
                 )
                 for table in ("checked_prices", "picked_prices"):
-                    self.conn.execute(QUARANTINE_PICKED.format(table=table))
-            missing = self.conn.execute(MISSING_SQL, {"start": start, "end": end}).df()
-            disagreements = self.conn.execute(DISAGREEMENT_SQL, {"tolerance": rules.vendor_tolerance}).df()
-        return PriceValidation(missing, disagreements)
+                    self.conn.execute(QUARANTINE_PICKED.format(table=table), window)
+            missing = self.conn.execute(MISSING_SQL, window).df()
+            disagreements = self.conn.execute(DISAGREEMENT_SQL, {**window, "tolerance": rules.vendor_tolerance}).df()
+            kept = self.conn.execute(KEPT_MOVES_SQL, window).df()
+        return PriceValidation(missing, disagreements, kept)
 
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
         rows = self.conn.execute(LATEST_CLOSES_SQL, [list(tickers), on_or_before]).df()

@@ -87,6 +87,10 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         first, last = self.conn.execute(sql, params).fetchall()[0]
         return first, last
 
+    def tables(self) -> set[str]:
+        rows = self.conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
+        return {row[0] for row in rows.fetchall()}
+
     def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:
         quoted = str(target).replace("'", "''")  # ATTACH takes no parameters; the path is the caller's own file
         self.conn.execute(f"ATTACH '{quoted}' AS copy_target")

@@ -1,7 +1,7 @@
 """backtest: each strategy traded over every materialized target-portfolio date, with costs and metrics."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
 
 from quant.backtest.results import HEADLINE_METRICS, metrics_row
 from quant.strategies import Strategy
@@ -11,6 +11,7 @@ from stratengine_assets.backtest.equity_curve import equity_curve_markdown
 from stratengine_assets.backtest.simulation import simulate_rebalances
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
+from stratengine_assets.common.staleness import UNPARTITIONED, settle
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 
 
@@ -53,6 +54,10 @@ def backtest(
                 )
                 store.replace("backtest_metrics", stored, eq("strategy_id", strategy.strategy_id))
             results[strategy.strategy_id] = row
+        held = store.count("target_portfolio")
+        if held and not results:
+            raise Failure(f"backtest: {held:,} target portfolio rows but no strategy could be simulated")
+        settle(store, "backtest", [UNPARTITIONED])
     metadata = {"strategies": len(results)}
     for sid, row in results.items():
         metadata[f"{sid}/equity_curve"] = MetadataValue.md(row["equity_curve"])

@@ -12,6 +12,7 @@ from storage.warehouse import Warehouse, eq
 from stratengine_assets.backtest.simulation import window_run
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
+from stratengine_assets.common.staleness import UNPARTITIONED, settle
 from stratengine_assets.research.signals import signals
 
 
@@ -74,6 +75,7 @@ def backtest_grid(
             store.replace("backtest_grid", frame, eq("strategy_id", strategy.strategy_id))
             metadata[f"{strategy.strategy_id}/runs"] = MetadataValue.md(grid_table(frame))
             metadata[f"{strategy.strategy_id}/passed"] = int(frame["passed"].sum())
+        settle(store, "backtest_grid", [UNPARTITIONED])
     metadata["in_sample"] = f"{windows.first.date()} .. {windows.in_sample_end.date()}"
     metadata["thresholds"] = f"Sharpe >= {rules.min_sharpe:g}, max drawdown > {rules.max_drawdown:.0%}"
     return MaterializeResult(metadata=metadata)

@@ -18,6 +18,7 @@ from stratengine_assets.backtest.equity_curve import equity_curve_markdown
 from stratengine_assets.backtest.simulation import window_run
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
+from stratengine_assets.common.staleness import UNPARTITIONED, settle
 
 SELECTED_COLUMNS = ["run_id", "hyperparameters", "sharpe", "end_date"]
 
@@ -83,6 +84,7 @@ def oos_simulation(
             if row["status"] == "simulated":
                 metadata[f"{sid}/equity_curve"] = MetadataValue.md(picture)
                 metadata.update(headline_metadata(sid, row))
+        settle(store, "oos_simulation", [UNPARTITIONED])
     metadata["out_of_sample_through"] = str(windows.last.date())
     context.log.info(f"out of sample through {windows.last.date()}: {sum(r['passed'] for r in rows)} passed")
     return MaterializeResult(metadata=metadata)

@@ -1,5 +1,5 @@
-"""Landed price files: each new version registered once (parsed, its unplaceable rows quarantined), then the rows
-of the files that cover a date window."""
+"""Landed price files: parsing one, which of its rows a trading-day partition can hold, and the rows of the
+registered files that cover a date window."""
 
 from __future__ import annotations
 
@@ -8,19 +8,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from quant.calendar import trading_days
-from resources.landing_zone import LandedFile, LandingZoneResource, file_digest
+from resources.landing_zone import LandedFile, LandingZoneResource
 from resources.settings import calendar_start
 from storage.warehouse import Warehouse, eq
-from stratengine_assets.ingestion.manifest_records import file_record, manifest
-from stratengine_assets.ingestion.quarantine import quarantine_rows
 from vendors.files import VendorFileError
 from vendors.registry import layout_for
+
+RAW_ROW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "source_line"]
 
 
 @dataclass
 class PriceFileBatch:
-    """Rows of the landed price files that overlap a date window, and the files that failed."""
+    """Rows of the registered price files that overlap a date window, and the files that failed."""
 
     rows: list[pd.DataFrame] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
@@ -45,38 +44,8 @@ def unplaceable(frame: pd.DataFrame, today: dt.date) -> pd.Series:
     return reason
 
 
-def register(
-    store: Warehouse, landed: LandedFile, checksum: str, frame: pd.DataFrame | None, error: str | None
-) -> pd.Series:
-    """Record one file version and quarantine its rows that no partition can hold; returns the manifest row."""
-    quarantined = pd.DataFrame()
-    if frame is not None:
-        reason = unplaceable(frame, dt.date.today())
-        bad = frame[reason.notna()]
-        quarantined = quarantine_rows(bad, "raw_prices", reason[reason.notna()], landed.vendor, landed.key)
-    dates = frame["date"].dropna() if frame is not None else pd.Series(dtype="datetime64[ns]")
-    record = file_record(
-        landed,
-        checksum,
-        status="failed" if error else "registered",
-        error=error,
-        first_date=dates.min() if len(dates) else None,
-        last_date=dates.max() if len(dates) else None,
-        row_count=None if frame is None else len(frame),
-    )
-    with store.transaction():
-        store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
-        store.replace("quarantine", quarantined, eq("dataset", "raw_prices"), eq("source_file", landed.key))
-    return pd.Series(record)
-
-
-def _overlaps(seen: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> bool:
-    if pd.isna(seen["first_date"]):
-        return False
-    return pd.Timestamp(seen["first_date"]) < end and pd.Timestamp(seen["last_date"]) >= start
-
-
-def _read(zone: LandingZoneResource, landed: LandedFile) -> tuple[pd.DataFrame | None, str | None]:
+def read_price_file(zone: LandingZoneResource, landed: LandedFile) -> tuple[pd.DataFrame | None, str | None]:
+    """The file's rows, or None and why it cannot be read."""
     try:
         return parse_price_file(zone, landed), None
     except VendorFileError as exc:
@@ -86,51 +55,31 @@ def _read(zone: LandingZoneResource, landed: LandedFile) -> tuple[pd.DataFrame |
 def load_price_rows(
     store: Warehouse, zone: LandingZoneResource, start: pd.Timestamp, end: pd.Timestamp
 ) -> PriceFileBatch:
-    """Parse every price file whose dates overlap [start, end); new file versions are registered first.
-
-    A file whose content did not change (same checksum) keeps its manifest row: delivering it again
-    does not ingest it again.
-    """
-    known = manifest(store, "prices")
+    """The placeable rows in [start, end) of every registered price file (not failed, not a duplicate) whose dates
+    overlap the window, as the manifest records it."""
+    registered = store.read(
+        "landing_manifest",
+        eq("dataset", "prices"),
+        eq("status", "registered"),
+        columns=["key", "first_date", "last_date"],
+    )
+    overlapping = registered[
+        registered["first_date"].notna()
+        & (pd.to_datetime(registered["first_date"]) < end)
+        & (pd.to_datetime(registered["last_date"]) >= start)
+    ]
+    landed = {f.key: f for f in zone.files("prices")}
     batch = PriceFileBatch()
-    for landed in zone.files("prices"):
-        seen = known.loc[landed.key] if landed.key in known.index else None
-        frame = error = None
-        if seen is None or seen["version"] != landed.version:
-            checksum = file_digest(zone.local_path(landed))
-            if seen is not None and seen["checksum"] == checksum:
-                store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
-            else:
-                frame, error = _read(zone, landed)
-                seen = register(store, landed, checksum, frame, error)
-        if seen["status"] == "failed":
-            batch.failed[landed.key] = seen["error"]
-            continue
-        if not _overlaps(seen, start, end):
-            continue
+    for key in overlapping["key"]:
+        if key not in landed:
+            continue  # gone from the zone since it was registered: the next registration records that
+        frame, error = read_price_file(zone, landed[key])
         if frame is None:
-            frame, error = _read(zone, landed)
-        if frame is None:
-            batch.failed[landed.key] = error
+            batch.failed[key] = error
             continue
         batch.files_read += 1
-        in_window = frame[(frame["date"] >= start) & (frame["date"] < end) & frame["ticker"].notna()]
+        placed = frame[unplaceable(frame, dt.date.today()).isna()]
+        in_window = placed[(placed["date"] >= start) & (placed["date"] < end)]
         if len(in_window):
             batch.rows.append(in_window)
     return batch
-
-
-def register_price_files(store: Warehouse, zone: LandingZoneResource) -> dict[str, str]:
-    """Register every new or changed price file version; returns the failed files and why."""
-    far_past = pd.Timestamp("1900-01-01")
-    return load_price_rows(store, zone, far_past, far_past + pd.Timedelta(days=1)).failed
-
-
-def landed_price_range(store: Warehouse, zone: LandingZoneResource) -> tuple[str, str]:
-    """Register new or changed price files and return the first and last trading day they cover."""
-    register_price_files(store, zone)
-    first, last = store.landed_price_span()
-    if first is None:
-        raise ValueError(f"no readable price files in the landing zone {zone.describe()}")
-    days = trading_days(max(pd.Timestamp(first), pd.Timestamp(calendar_start())), last)
-    return str(days[0].date()), str(days[-1].date())

@@ -5,9 +5,12 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetDep,
     AssetExecutionContext,
+    Failure,
     MaterializeResult,
     MetadataValue,
+    TimeWindowPartitionMapping,
 )
 
 from quant.calendar import sessions_around
@@ -17,13 +20,15 @@ from storage.warehouse import at_least, before, eq
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.partition_range import partition_dates, partition_window
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.ingestion.raw_prices import raw_prices
 
 
 @trading_day_asset(
     group_name="ingestion",
     kinds={"duckdb"},
-    deps=[raw_prices],
+    deps=[AssetDep(raw_prices, partition_mapping=TimeWindowPartitionMapping(-PRICE_REACH, PRICE_REACH, True))],
     check_specs=[
         AssetCheckSpec(
             "prices_valid",
@@ -51,10 +56,15 @@ def prices(
     start, end = partition_window(context)
     window = (at_least("date", start), before("date", end))
     rules = settings.price_rules()
+    calendar = sessions_around(first, last, before=PRICE_REACH, after=PRICE_REACH)
     with warehouse.session() as store:
-        found = store.rebuild_prices(sessions_around(first, last, before=1), start, end, rules)
+        found = store.rebuild_prices(calendar, start, end, rules)
         written = store.read("prices", *window)
         reasons = store.count_by("quarantine", "reason", eq("dataset", "prices"), *window)
+        raw = store.count("raw_prices", *window)
+        if raw and written.empty:
+            raise Failure(f"prices: all {raw:,} raw rows of {first.date()}..{last.date()} were rejected: {reasons}")
+        settle(store, "prices", context.partition_keys)
     if len(found.missing):
         context.log.warning(f"no vendor priced {len(found.missing)} name-days, e.g. {_examples(found.missing)}")
     return MaterializeResult(
@@ -65,6 +75,8 @@ def prices(
             "rows_by_vendor": MetadataValue.json({k: int(v) for k, v in written["vendor"].value_counts().items()}),
             "missing_names": len(found.missing),
             "missing_examples": MetadataValue.json(_examples(found.missing)),
+            "kept_extreme_moves": len(found.kept_moves),
+            "kept_moves": MetadataValue.md(_table(found.kept_moves)),
         },
         check_results=[
             schema_check("prices_valid", PricesModel, written),
@@ -77,9 +89,13 @@ def _examples(frame: pd.DataFrame, limit: int = 20) -> list[str]:
     return [f"{row.ticker} {pd.Timestamp(row.date).date()}" for row in frame.head(limit).itertuples()]
 
 
+def _table(frame: pd.DataFrame, limit: int = 20) -> str:
+    return frame.head(limit).astype(str).to_markdown(index=False) if len(frame) else "none"
+
+
 def _agreement(disagreeing: pd.DataFrame, tolerance: float) -> AssetCheckResult:
     """Vendors that disagree do not block the run; the names and sizes are shown for review."""
-    shown = disagreeing.head(20).astype(str).to_markdown(index=False) if len(disagreeing) else "none"
+    shown = _table(disagreeing)
     return AssetCheckResult(
         check_name="vendors_agree",
         passed=disagreeing.empty,

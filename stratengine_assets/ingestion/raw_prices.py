@@ -1,14 +1,16 @@
-"""raw_prices: every price row the landed vendor files hold for the partitions' dates, as delivered."""
+"""raw_prices: every price row the registered vendor files hold for the partitions' dates, as delivered."""
 
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from resources import LandingZoneResource, WarehouseResource
 from storage.schema import columns
-from storage.warehouse import at_least, before, isin
+from storage.warehouse import at_least, before
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_window
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
+from stratengine_assets.ingestion.manifest import mark_ingested
 from stratengine_assets.ingestion.price_files import load_price_rows
 
 RAW_COLUMNS = [column for column in columns("raw_prices") if column != "ingested_at"]  # a parsed row's columns
@@ -18,7 +20,7 @@ RAW_COLUMNS = [column for column in columns("raw_prices") if column != "ingested
 def raw_prices(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
 ) -> MaterializeResult:
-    """Every price row the landed vendor files hold for the partitions' dates, with vendor, file and line."""
+    """Every price row the registered vendor files hold for the partitions' dates, with vendor, file and line."""
     start, end = partition_window(context)
     with warehouse.session() as store:
         batch = load_price_rows(store, landing_zone, start, end)
@@ -27,8 +29,8 @@ def raw_prices(
         rows["ticker"] = rows["ticker"].astype("object")
         with store.transaction():
             written = store.replace("raw_prices", rows, at_least("date", start), before("date", end))
-            files = sorted(rows["source_file"].unique())
-            store.update("landing_manifest", {"ingested_at": utc_now()}, isin("key", files))
+            mark_ingested(store, rows["source_file"].unique())
+            settle(store, "raw_prices", context.partition_keys)
     for path, error in batch.failed.items():
         context.log.warning(f"price file not ingested: {path}: {error}")
     return MaterializeResult(

@@ -1,4 +1,4 @@
-"""securities: the security master, from every landed security-master file."""
+"""securities: the security master, from every registered security-master file."""
 
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
@@ -6,7 +6,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from resources import LandingZoneResource, WarehouseResource
 from storage.warehouse import eq
 from stratengine_assets.common.policies import warehouse_asset
-from stratengine_assets.ingestion.manifest_records import record_reference_files
+from stratengine_assets.common.staleness import UNPARTITIONED, settle
+from stratengine_assets.ingestion.manifest import mark_ingested, registered_files
 from stratengine_assets.ingestion.quarantine import QUARANTINE_COLUMNS, quarantine_rows
 from vendors.files import VendorFileError
 from vendors.registry import layout_for
@@ -17,8 +18,10 @@ def securities(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
 ) -> MaterializeResult:
     """Security master with GICS sector; a later file's row for a ticker replaces an earlier one."""
+    with warehouse.session() as store:
+        files = registered_files(store, landing_zone, "securities")
     frames, bad, failed = [], [], {}
-    for landed in landing_zone.files("securities"):
+    for landed in files:
         try:
             parse = layout_for(landed.vendor, "securities").parse
             frame = parse(landing_zone.local_path(landed)).assign(source_file=landed.key)
@@ -33,11 +36,11 @@ def securities(
     table = table.drop_duplicates("ticker", keep="last").drop(columns="source_line", errors="ignore")
     table["ticker"] = table["ticker"].astype("object")
     quarantined = pd.concat(bad) if bad else pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    with warehouse.session() as store:
-        with store.transaction():
-            written = store.replace("securities", table)
-            store.replace("quarantine", quarantined, eq("dataset", "securities"))
-        record_reference_files(store, landing_zone, "securities", failed)
+    with warehouse.session() as store, store.transaction():
+        written = store.replace("securities", table)
+        store.replace("quarantine", quarantined, eq("dataset", "securities"))
+        mark_ingested(store, [f.key for f in files if f.key not in failed])
+        settle(store, "securities", [UNPARTITIONED])
     return MaterializeResult(
         metadata={
             "rows": written,

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult
+from dagster import AssetDep, AssetExecutionContext, MaterializeResult, TimeWindowPartitionMapping
 
 from quant.calendar import shift_trading_days, trading_days
 from quant.panel import daily_returns, forward_fill
@@ -12,23 +12,30 @@ from resources import WarehouseResource
 from storage.warehouse import Warehouse, between
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.windows import RISK_HISTORY
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
-
-LOOKBACK = 252
 
 
 def book_risk(store: Warehouse, book: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    """VaR table of one book on one day, from its names' returns over the LOOKBACK sessions to that day."""
-    days = trading_days(shift_trading_days(day, -LOOKBACK), day)
+    """VaR table of one book on one day, from its names' returns over the RISK_HISTORY sessions to that day."""
+    days = trading_days(shift_trading_days(day, -RISK_HISTORY), day)
     tickers = pd.Index(sorted(book["ticker"]))
     returns = daily_returns(forward_fill(store.read_panel("prices", "close", days, tickers), limit=5))[1:]
     weights = book.set_index("ticker")["weight"].reindex(tickers).to_numpy()
     return portfolio_var(weights, returns, pca_risk_model(returns), seed=int(day.strftime("%Y%m%d")))
 
 
-@trading_day_asset(group_name="portfolio", kinds={"duckdb", "numpy"}, deps=[target_portfolio, "prices"])
+@trading_day_asset(
+    group_name="portfolio",
+    kinds={"duckdb", "numpy"},
+    deps=[
+        AssetDep(target_portfolio, partition_mapping=TimeWindowPartitionMapping(0, 1, True)),  # is it the latest day
+        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-RISK_HISTORY, 0, True)),
+    ],
+)
 def portfolio_risk(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    """On each rebalance day and the range's last day: VaR and CVaR by historical bootstrap and by the PCA
+    """On each rebalance day and each strategy's latest day: VaR and CVaR by historical bootstrap and by the PCA
     factor model, 10,000 paths each, as positive fractions of NAV."""
     first, last = partition_dates(context)
     frames = []
@@ -37,7 +44,9 @@ def portfolio_risk(context: AssetExecutionContext, warehouse: WarehouseResource)
         for (day, strategy_id), book in books.groupby(["date", "strategy_id"]):
             frames.append(book_risk(store, book, pd.Timestamp(day)).assign(date=day, strategy_id=strategy_id))
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        written = store.replace("portfolio_risk", table, between("date", first, last))
+        with store.transaction():
+            written = store.replace("portfolio_risk", table, between("date", first, last))
+            settle(store, "portfolio_risk", context.partition_keys)
     metadata = {"rows": written}
     if written:
         latest = table[(table["date"] == table["date"].max()) & (table["horizon_days"] == 1)]

@@ -1,7 +1,14 @@
 """target_portfolio: weights per strategy and trading day, optimized on rebalance days and carried between them."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TimeWindowPartitionMapping,
+)
 
 from quant.calendar import trading_days
 from quant.rebalance import carry_weights, rebalances_for_window
@@ -10,6 +17,9 @@ from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, between
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.windows import COVARIANCE_HISTORY
+from stratengine_assets.ingestion.securities import securities
 from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
 from stratengine_assets.research.signals import signals
 
@@ -39,7 +49,17 @@ def holdings_metadata(table: pd.DataFrame) -> dict:
     return metadata
 
 
-@trading_day_asset(group_name="portfolio", kinds={"duckdb", "cvxpy"}, deps=[signals, "prices"])
+@trading_day_asset(
+    group_name="portfolio",
+    kinds={"duckdb", "cvxpy"},
+    deps=[
+        signals,
+        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-COVARIANCE_HISTORY, 0, True)),
+        "factors",
+        securities,
+        AssetDep("target_portfolio", partition_mapping=TimeWindowPartitionMapping(-1, -1, True)),  # the book held
+    ],
+)
 def target_portfolio(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
 ) -> MaterializeResult:
@@ -53,7 +73,11 @@ def target_portfolio(
             frames.append(rows)
             failures.update({f"{strategy.strategy_id} {day}": why for day, why in failed.items()})
         table = pd.concat(frames, ignore_index=True) if any(len(f) for f in frames) else pd.DataFrame()
-        written = store.replace("target_portfolio", table, between("date", first, last))
+        if table.empty and failures:
+            raise Failure(f"target_portfolio: no book for {first.date()}..{last.date()}; rebalances failed: {failures}")
+        with store.transaction():
+            written = store.replace("target_portfolio", table, between("date", first, last))
+            settle(store, "target_portfolio", context.partition_keys)
     for key, why in failures.items():
         context.log.warning(f"rebalance skipped, previous weights carried: {key}: {why}")
     return MaterializeResult(

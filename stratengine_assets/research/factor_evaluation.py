@@ -11,6 +11,7 @@ from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 
@@ -101,6 +102,7 @@ def factor_evaluation(context: AssetExecutionContext, warehouse: WarehouseResour
             daily = store.read("factor_evaluation_daily", order_by=["factor", "horizon", "date"])
             summary = summarize(daily, by=("factor", "horizon")).assign(computed_at=utc_now())
             store.replace("factor_evaluation", summary)
+            settle(store, "factor_evaluation", context.partition_keys)
     context.log.info(f"evaluated factor dates {first.date()} .. {last.date()}: {written} rows")
     return MaterializeResult(
         metadata={"rows": written, "evaluated_from": str(first.date()), **_summary_metadata(summary)}

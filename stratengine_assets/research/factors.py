@@ -4,10 +4,18 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from dagster import AllPartitionMapping, AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TimeWindowPartitionMapping,
+)
 
 from quant.calendar import shift_trading_days, trading_days
-from quant.factors import FACTORS, FactorInputs, max_lookback
+from quant.factors import FACTORS, FactorInputs
 from quant.factors.math import sector_neutral, winsorized_zscores
 from quant.fundamentals import MAX_AGE_DAYS, as_of
 from quant.panel import daily_returns, forward_fill, to_matrix
@@ -15,17 +23,19 @@ from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, at_most, between, eq, isin
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.windows import FACTOR_HISTORY
+from stratengine_assets.ingestion.securities import securities
 from stratengine_assets.research.universe import universe
 
 PRICE_GAP_FILL_DAYS = 5
-WARMUP_DAYS = 10
 
 
 def load_inputs(
     store: Warehouse, first: pd.Timestamp, last: pd.Timestamp, benchmark: str
 ) -> tuple[pd.DatetimeIndex, pd.Index, FactorInputs]:
     """Point-in-time matrices for the universe's names over [first - lookback, last]."""
-    days = trading_days(shift_trading_days(first, -(max_lookback() + WARMUP_DAYS)), last)
+    days = trading_days(shift_trading_days(first, -FACTOR_HISTORY), last)
     tickers = pd.Index(store.distinct("universe", ["ticker"], between("date", first, last))["ticker"])
     span = between("date", days[0], last)
     bars = store.read("prices", isin("ticker", tickers), span, columns=["date", "ticker", "close", "dollar_volume"])
@@ -90,7 +100,12 @@ def factor_rows(
 @trading_day_asset(
     group_name="research",
     kinds={"duckdb", "numpy"},
-    deps=[universe, "prices", AssetDep("fundamentals", partition_mapping=AllPartitionMapping())],
+    deps=[
+        universe,
+        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-FACTOR_HISTORY, 0, True)),
+        AssetDep("fundamentals", partition_mapping=AllPartitionMapping()),
+        securities,
+    ],
 )
 def factors(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
@@ -109,6 +124,10 @@ def factors(
             for rows in factor_rows(days, tickers, inputs, members, sectors, first):
                 if len(rows):
                     coverage[rows["factor"].iloc[0]] = store.append("factors", rows)
+            listed = int(members[days >= first].sum())
+            if listed and not coverage:
+                raise Failure(f"factors: {listed:,} universe rows in {first.date()}..{last.date()} but no factor value")
+            settle(store, "factors", context.partition_keys)
     return MaterializeResult(
         metadata={
             "rows": sum(coverage.values()),

@@ -19,6 +19,7 @@ from storage.models import FracDiffModel
 from storage.warehouse import isin
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.policies import ticker_asset
+from stratengine_assets.common.staleness import settle
 
 PER_TICKER_METADATA = 10
 SHOWN_SKIPS = 100
@@ -117,8 +118,9 @@ def frac_diff(
             "value": values[keep],
         }
     )
-    with warehouse.session() as store:
+    with warehouse.session() as store, store.transaction():
         written = store.replace("frac_diff", table, isin("ticker", keys))
+        settle(store, "frac_diff", keys)
     return MaterializeResult(
         metadata={
             "rows": written,

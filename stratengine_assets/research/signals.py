@@ -4,7 +4,14 @@ import json
 
 import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TimeWindowPartitionMapping,
+)
 
 from quant.calendar import sessions_around, shift_trading_days, trading_days
 from quant.model_signals import history_for, panel_groups, predicted_signals
@@ -13,6 +20,8 @@ from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, between, eq, not_null
 from stratengine_assets.common.partition_range import partition_dates
 from stratengine_assets.common.policies import trading_day_asset
+from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.windows import MODEL_HISTORY
 from stratengine_assets.research.factors import factors
 
 
@@ -44,7 +53,14 @@ def model_signal_rows(
     return out
 
 
-@trading_day_asset(group_name="research", kinds={"duckdb"}, deps=[factors])
+@trading_day_asset(
+    group_name="research",
+    kinds={"duckdb"},
+    deps=[
+        AssetDep(factors, partition_mapping=TimeWindowPartitionMapping(-MODEL_HISTORY, 0, True)),
+        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-MODEL_HISTORY, 0, True)),
+    ],
+)
 def signals(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
 ) -> MaterializeResult:
@@ -74,7 +90,11 @@ def signals(
                     span = between("fit_date", fitted["fit_date"].min(), fitted["fit_date"].max())
                     store.replace("signal_model_fits", fitted, eq("strategy_id", sid), span)
                 fits[sid] = fitted
-        per_strategy = store.count_by("signals", "strategy_id", between("signal_timestamp", first, last))
+            per_strategy = store.count_by("signals", "strategy_id", between("signal_timestamp", first, last))
+            scored = store.count("factors", between("date", first, last))
+            if scored and not per_strategy:
+                raise Failure(f"signals: {scored:,} factor rows in {first.date()}..{last.date()} but no signal")
+            settle(store, "signals", context.partition_keys)
     return MaterializeResult(
         metadata={
             "rows": sum(per_strategy.values()),

@@ -1,0 +1,49 @@
+"""Stale partitions, kept in the warehouse: which partitions of which asset must be computed again, and why.
+
+Registration marks the partitions a landed file changed; the planner marks everything downstream of a mark
+(stratengine_assets/lineage); each asset settles its own marks in the transaction that writes its rows, so a crash
+before that leaves them for the next plan. The key of an unpartitioned asset's only partition is "".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from storage.warehouse import Warehouse, eq, isin
+from stratengine_assets.common.clock import utc_now
+
+UNPARTITIONED = ""
+
+
+def mark(store: Warehouse, asset: str, keys: Iterable[str], reason: str) -> int:
+    """Record the partitions as stale; ones already marked keep their first reason. Returns how many were new."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return 0
+    known = set(store.read("stale_partitions", eq("asset", asset), columns=["partition_key"])["partition_key"])
+    new = [key for key in wanted if key not in known]
+    rows = pd.DataFrame({"asset": asset, "partition_key": new, "reason": reason, "marked_at": utc_now()})
+    return store.append("stale_partitions", rows) if new else 0
+
+
+def mark_all(store: Warehouse, marks: Mapping[str, Iterable[str]], reason: str) -> int:
+    return sum(mark(store, asset, keys, reason) for asset, keys in marks.items())
+
+
+def settle(store: Warehouse, asset: str, keys: Iterable[str]) -> None:
+    """The asset has just written these partitions from current inputs: they are no longer stale."""
+    store.delete("stale_partitions", eq("asset", asset), isin("partition_key", list(keys)))
+
+
+def stale(store: Warehouse) -> dict[str, set[str]]:
+    """Every stale partition key, by asset."""
+    rows = store.read("stale_partitions", columns=["asset", "partition_key"])
+    return {asset: set(group["partition_key"]) for asset, group in rows.groupby("asset")}
+
+
+def reasons(store: Warehouse, asset: str) -> list[str]:
+    """Why the asset's partitions are stale, one line per reason with how many partitions it covers."""
+    rows = store.read("stale_partitions", eq("asset", asset), columns=["reason"])
+    return [f"{reason} ({n} partitions)" for reason, n in rows["reason"].value_counts().sort_index().items()]

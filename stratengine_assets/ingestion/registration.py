@@ -1,0 +1,250 @@
+"""Registering the landing zone: every file gets a manifest row, and what changed is marked stale by content.
+
+A file version is new when its bytes are (sha256), not its name or modification time. For a price file the
+partitions marked are the days whose rows differ from the rows raw_prices holds from that file; a byte-identical
+copy of another file is a duplicate of the file whose key sorts first, and contributes nothing; a file gone from
+the zone takes its rows with it; a file no layout may read is a failed row saying why. Each file's manifest row,
+quarantined rows and marks are written in one transaction, so a crash never loses a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from quant.calendar import trading_days
+from resources.landing_zone import LandedFile, LandingZoneResource, RefusedFile, file_digest
+from resources.settings import calendar_start
+from storage.warehouse import Warehouse, eq
+from stratengine_assets.common.clock import utc_now
+from stratengine_assets.common.staleness import UNPARTITIONED, mark_all
+from stratengine_assets.ingestion.price_files import RAW_ROW_COLUMNS, read_price_file, unplaceable
+from stratengine_assets.ingestion.quarantine import quarantine_rows
+from vendors.files import VendorFileError
+from vendors.layout import DATASETS
+from vendors.registry import layout_for
+
+MANIFEST_KEYS = ["key", "dataset", "version", "checksum", "status", "error", "first_date", "last_date"]
+READABLE = ("registered", "duplicate")
+# store, {asset: partition keys} changed at the source, tickers whose price rows changed (None: any), reason
+OnChange = Callable[[Warehouse, dict[str, set[str]], set[str] | None, str], None]
+
+
+def mark_sources(store: Warehouse, marks: dict[str, set[str]], names: set[str] | None, reason: str) -> None:
+    """Mark only the partitions changed at the source (the planner marks what is downstream)."""
+    mark_all(store, marks, reason)
+
+
+@dataclass
+class Registration:
+    """What one pass over the landing zone found: partitions changed at the source, by asset; the files that
+    cannot be read and why; one line per file that changed; files left for the next pass."""
+
+    changes: dict[str, set[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+    pending: int = 0
+
+
+def register_files(
+    store: Warehouse,
+    zone: LandingZoneResource,
+    tickers: list[str],
+    on_change: OnChange = mark_sources,
+    budget_seconds: float | None = None,
+) -> Registration:
+    """Register every new, changed, refused or removed file. `tickers` are the known ticker partitions (a
+    fundamentals file whose tickers cannot be told marks all of them); `on_change` records each file's changes in
+    its transaction. With a budget, the files left when it runs out are counted in `pending`."""
+    return Registrar(store, zone, tickers, on_change).run(budget_seconds)
+
+
+@dataclass
+class Registrar:
+    store: Warehouse
+    zone: LandingZoneResource
+    tickers: list[str]
+    on_change: OnChange
+    found: Registration = field(default_factory=Registration)
+
+    def run(self, budget_seconds: float | None) -> Registration:
+        started = time.monotonic()
+        known = self.store.read("landing_manifest", columns=MANIFEST_KEYS).set_index("key")
+        listed, refused = self.zone.files(), self.zone.refused()
+        present = {f.key for f in listed} | {r.key for r in refused}
+        for key in sorted(set(known.index) - present):
+            self.forget(key, known.loc[key])
+        for entry in refused:
+            self.refuse(entry, known.loc[entry.key] if entry.key in known.index else None)
+        for n, landed in enumerate(listed):
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                self.found.pending = len(listed) - n
+                break
+            self.register(landed, known.loc[landed.key] if landed.key in known.index else None)
+        self.resolve_duplicates()
+        return self.found
+
+    def register(self, landed: LandedFile, seen: pd.Series | None) -> None:
+        if seen is not None and seen["version"] == landed.version:
+            return
+        checksum = file_digest(self.zone.local_path(landed))
+        if seen is not None and seen["checksum"] == checksum:
+            self.store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
+            return
+        twin = self.first_twin(landed, checksum)
+        if twin is not None:
+            self.register_duplicate(landed, checksum, twin)
+        elif landed.dataset == "prices":
+            self.register_prices(landed, checksum)
+        else:
+            self.register_reference(landed, checksum)
+
+    def first_twin(self, landed: LandedFile, checksum: str) -> str | None:
+        """The readable file of the same dataset with the same bytes whose key sorts before this one's, if any."""
+        twins = self.store.read(
+            "landing_manifest", eq("dataset", landed.dataset), eq("checksum", checksum), columns=["key", "status"]
+        )
+        earlier = twins[(twins["key"] < landed.key) & twins["status"].isin(READABLE)]
+        return earlier["key"].min() if len(earlier) else None
+
+    def register_duplicate(self, landed: LandedFile, checksum: str, twin: str) -> None:
+        """Bytes another file already holds: recorded, and read from the twin only (rows this key held go)."""
+        record = _record(landed, checksum, "duplicate", f"same content as {twin}")
+        with self.store.transaction():
+            gone = self.store.distinct("raw_prices", ["date", "ticker"], eq("source_file", landed.key))
+            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
+            self.price_rows_changed(gone, f"{landed.key} is a duplicate of {twin}")
+        self.found.events.append(f"{landed.key}: duplicate of {twin}")
+
+    def register_prices(self, landed: LandedFile, checksum: str) -> None:
+        """A new version of a price file: its manifest row, its unplaceable rows quarantined, its changed days."""
+        frame, error = read_price_file(self.zone, landed)
+        record = _record(landed, checksum, "failed" if error else "registered", error)
+        quarantined, placed = pd.DataFrame(), pd.DataFrame(columns=RAW_ROW_COLUMNS)
+        if frame is not None:
+            reason = unplaceable(frame, dt.date.today())
+            bad = reason.notna()
+            quarantined = quarantine_rows(frame[bad], "raw_prices", reason[bad], landed.vendor, landed.key)
+            placed = frame.loc[~bad, RAW_ROW_COLUMNS]
+            covered = {"first_date": placed["date"].min(), "last_date": placed["date"].max()} if len(placed) else {}
+            record |= {"row_count": len(frame), **covered}
+        with self.store.transaction():
+            changed = self.store.changed_raw_rows(landed.key, placed)
+            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
+            self.store.replace("quarantine", quarantined, eq("dataset", "raw_prices"), eq("source_file", landed.key))
+            self.price_rows_changed(changed, f"{landed.key} {'cannot be read' if error else 'changed'}")
+        if error:
+            self.found.failed[landed.key] = error
+        self.found.events.append(f"{landed.key}: {error or f'{len(changed):,} rows new or changed'}")
+
+    def register_reference(self, landed: LandedFile, checksum: str) -> None:
+        """A new version of a security master or fundamentals file: its manifest row, and its asset marked."""
+        try:
+            parsed, error = layout_for(landed.vendor, landed.dataset).parse(self.zone.local_path(landed)), None
+        except VendorFileError as exc:
+            parsed, error = None, str(exc)
+        record = _record(landed, checksum, "failed" if error else "registered", error)
+        with self.store.transaction():
+            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
+            self.changed(self.reference_marks(landed.dataset, parsed), None, f"{landed.key} changed")
+        if error:
+            self.found.failed[landed.key] = error
+        self.found.events.append(f"{landed.key}: {error or 'new or changed'}")
+
+    def reference_marks(self, dataset: str, parsed) -> dict[str, set[str]]:
+        """The partitions a reference file affects: the security master, or the fundamentals of the tickers it
+        names (every known ticker when it names its filer by CIK or cannot be read)."""
+        if dataset == "securities":
+            return {"securities": {UNPARTITIONED}}
+        named = set() if parsed is None or parsed.cik is not None else set(parsed.rows["ticker"].dropna())
+        return {"fundamentals": (named & set(self.tickers)) or set(self.tickers)}
+
+    def refuse(self, entry: RefusedFile, seen: pd.Series | None) -> None:
+        """A file no layout may read: a failed manifest row saying why (what it replaces is forgotten first)."""
+        self.found.failed[entry.key] = entry.problem
+        if seen is not None and seen["status"] == "failed" and seen["error"] == entry.problem:
+            return
+        if seen is not None:
+            self.forget(entry.key, seen)
+        parts = entry.key.split("/")
+        record = {
+            **_record(LandedFile(entry.key, 0, "", 0.0), "", "failed", entry.problem),
+            "vendor": parts[1] if len(parts) == 3 else "",
+            "dataset": parts[0] if len(parts) == 3 and parts[0] in DATASETS else "",
+        }
+        self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", entry.key))
+        self.found.events.append(f"{entry.key}: refused: {entry.problem}")
+
+    def forget(self, key: str, seen: pd.Series) -> None:
+        """A file gone from the zone: its manifest row and quarantined rows go, and what it fed is marked."""
+        with self.store.transaction():
+            if seen["dataset"] == "prices":
+                rows = self.store.distinct("raw_prices", ["date", "ticker"], eq("source_file", key))
+                self.price_rows_changed(rows, f"{key} removed")
+            elif seen["dataset"] in ("securities", "fundamentals") and seen["status"] == "registered":
+                self.changed(self.reference_marks(seen["dataset"], None), None, f"{key} removed")
+            self.store.delete("landing_manifest", eq("key", key))
+            self.store.delete("quarantine", eq("dataset", "raw_prices"), eq("source_file", key))
+        self.found.events.append(f"{key}: removed")
+
+    def resolve_duplicates(self) -> None:
+        """Of files with the same bytes in a dataset the one whose key sorts first is read, the others are
+        duplicates; a price file changing side marks the days it covers (its rows join or leave raw_prices)."""
+        columns = ["key", "dataset", "checksum", "status", "first_date", "last_date"]
+        files = self.store.read("landing_manifest", columns=columns)
+        for _, group in files[files["status"].isin(READABLE)].groupby(["dataset", "checksum"]):
+            first = group["key"].min()
+            for row in group.itertuples():
+                wanted = "registered" if row.key == first else "duplicate"
+                if row.status != wanted:
+                    self.change_side(row, wanted, None if wanted == "registered" else f"same content as {first}")
+
+    def change_side(self, row, status: str, error: str | None) -> None:
+        with self.store.transaction():
+            self.store.update("landing_manifest", {"status": status, "error": error}, eq("key", row.key))
+            if row.dataset == "prices" and pd.notna(row.first_date):
+                days = pd.DataFrame({"date": trading_days(row.first_date, row.last_date), "ticker": None})
+                self.price_rows_changed(days, f"{row.key} is now {status}", every_name=True)
+            elif row.dataset != "prices":
+                self.changed(self.reference_marks(row.dataset, None), None, f"{row.key} is now {status}")
+        self.found.events.append(f"{row.key}: {status}{'' if error is None else f' ({error})'}")
+
+    def price_rows_changed(self, rows: pd.DataFrame, reason: str, every_name: bool = False) -> None:
+        """Mark the raw_prices partitions holding these (date, ticker) rows: a date's partition is the trading day
+        on or before it (a weekend row belongs to Friday's window)."""
+        if rows.empty:
+            return
+        newest = max(pd.Timestamp(rows["date"].max()), pd.Timestamp(calendar_start()))
+        sessions = trading_days(calendar_start(), newest)
+        position = np.searchsorted(sessions.values, pd.DatetimeIndex(rows["date"]).values, side="right") - 1
+        keys = {str(sessions[i].date()) for i in position[position >= 0]}
+        self.changed({"raw_prices": keys}, None if every_name else set(rows["ticker"].dropna()), reason)
+
+    def changed(self, marks: dict[str, set[str]], names: set[str] | None, reason: str) -> None:
+        self.on_change(self.store, marks, names, reason)
+        for asset, keys in marks.items():
+            self.found.changes.setdefault(asset, set()).update(keys)
+
+
+def _record(landed: LandedFile, checksum: str, status: str, error: str | None) -> dict:
+    """A file version's manifest row; the dates it covers and its row count are added by the caller."""
+    return {
+        "key": landed.key,
+        "vendor": landed.vendor if landed.key.count("/") == 2 else "",
+        "dataset": landed.dataset if landed.key.count("/") == 2 else "",
+        "size": landed.size,
+        "version": landed.version,
+        "checksum": checksum,
+        "modified": pd.Timestamp(landed.modified, unit="s"),
+        "first_date": None,
+        "last_date": None,
+        "row_count": None,
+        "status": status,
+        "error": error,
+        "registered_at": utc_now(),
+    }

@@ -1,0 +1,173 @@
+"""The plan: which partitions of which assets to compute now, in dependency order, and why.
+
+Work is every stale mark (closed under the asset graph) and every partition Dagster has never materialized, in
+two phases: ingestion first (raw and validated prices, the security master, fundamentals), and only when it has
+nothing left, everything built on it. A trading day is built on only once it is complete: it prices at least
+STRATENGINE_MIN_COVERAGE of the most names priced in the five sessions before it; an incomplete day is held back
+and reported until more files arrive. Research (the grid, out of sample) and the investor portfolio are planned
+only on request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from dagster import AssetKey, DagsterInstance, TimeWindowPartitionsDefinition
+
+from partitions import range_tags, tickers_partitions, trading_day_partitions
+from quant.calendar import trading_days
+from resources.settings import calendar_start
+from storage.warehouse import Warehouse
+from stratengine_assets.common.staleness import UNPARTITIONED, mark_all, reasons, stale
+from stratengine_assets.lineage.graph import asset_graph
+from stratengine_assets.lineage.propagation import Domain, downstream
+
+INGESTION = ("raw_prices", "prices", "securities", "fundamentals")
+ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio")
+RESEARCH = ("backtest_grid", "oos_simulation")
+TRIGGER_TAG = "stratengine/trigger"
+REFERENCE_SESSIONS = 5  # a day's names priced are compared with the most priced in this many sessions before
+
+
+@dataclass(frozen=True)
+class Step:
+    """One asset's partitions to compute, as runs of consecutive partition keys (one run each)."""
+
+    asset: AssetKey
+    keys: tuple[str, ...]
+    ranges: tuple[tuple[str, str], ...]
+    why: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.keys)
+
+    @property
+    def name(self) -> str:
+        return self.asset.to_user_string()
+
+    def run_tags(self, first: str, last: str) -> dict[str, str]:
+        trigger = "; ".join(self.why)[:1000] or "never materialized"
+        tags = {TRIGGER_TAG: trigger}
+        return tags if first == last == UNPARTITIONED else {**range_tags(first, last), **tags}
+
+
+@dataclass
+class Plan:
+    phase: str
+    steps: list[Step] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)  # trading day -> why it is not built on yet
+
+    def describe(self) -> str:
+        lines = [f"{step.name}: {step.count:,} partitions {_spans(step.ranges)}" for step in self.steps]
+        return "\n".join(lines) or "nothing to do"
+
+    def summary(self) -> str:
+        """A line for a run's tags: the phase and the assets with their partition counts."""
+        return json.dumps({"phase": self.phase, "steps": {s.name: s.count for s in self.steps}})
+
+
+def domain(store: Warehouse, instance: DagsterInstance) -> Domain:
+    """The trading days the registered price files cover (within the partitions), and the known tickers."""
+    first, last = store.landed_price_span()
+    newest = pd.Timestamp(trading_day_partitions.get_last_partition_key())
+    days = [] if first is None else trading_days(max(first, calendar_start()), min(pd.Timestamp(last), newest))
+    return Domain([str(d.date()) for d in days], instance.get_dynamic_partitions(tickers_partitions.name))
+
+
+def propagate(store: Warehouse, instance: DagsterInstance, marks: dict[str, set[str]], names, reason: str) -> None:
+    """Mark every partition downstream of these marks (a registration's changes), in the caller's transaction."""
+    mark_all(store, downstream(asset_graph(), marks, domain(store, instance), names), reason)
+
+
+def make_plan(store: Warehouse, instance: DagsterInstance, min_coverage: float, on_request: Iterable[str] = ()) -> Plan:
+    """The next phase's work: ingestion while it has any, else everything built on it over complete days. Marks
+    an asset made itself (fundamentals for the factor days its changed facts reach) are followed downstream
+    here; marks on held days wait, so they reach their readers once the day is complete."""
+    graph, scope = asset_graph(), domain(store, instance)
+    wanted = {key for key in graph.toposorted_asset_keys if key.to_user_string() not in ON_REQUEST}
+    wanted |= {AssetKey(name) for name in on_request}
+    marks = stale(store)
+    ingest = {key: marks.get(key.to_user_string(), set()) | _never_built(graph, instance, key, scope) for key in wanted}
+    ingest = {key: keys for key, keys in ingest.items() if key.to_user_string() in INGESTION and keys}
+    if ingest:
+        return Plan("ingest", _steps(graph, store, ingest, scope))
+    complete, held = complete_days(store, scope.days, min_coverage)
+    live = {asset: keys - held.keys() for asset, keys in marks.items()}
+    marks = downstream(graph, live, scope)
+    mark_all(store, marks, "downstream of a stale partition")
+    work = {key: marks.get(key.to_user_string(), set()) | _never_built(graph, instance, key, scope) for key in wanted}
+    build = {key: _on_complete_days(graph, key, keys, complete) for key, keys in work.items()}
+    waiting = {day: why for day, why in held.items() if any(day in keys for keys in work.values())}
+    return Plan("build", _steps(graph, store, {key: keys for key, keys in build.items() if keys}, scope), waiting)
+
+
+def complete_days(store: Warehouse, days: list[str], min_coverage: float) -> tuple[set[str], dict[str, str]]:
+    """Days on which at least min_coverage of the most names priced in the REFERENCE_SESSIONS sessions before have
+    a price; the others, with why. A lasting drop in the names priced (delistings) holds REFERENCE_SESSIONS days at
+    most; two partial deliveries in a row are both held."""
+    priced = {str(pd.Timestamp(day).date()): n for day, n in store.count_by("prices", "date").items()}
+    counts = [priced.get(day, 0) for day in days]
+    complete, held = set(), {}
+    for i, (day, names) in enumerate(zip(days, counts, strict=True)):
+        reference = max(counts[max(0, i - REFERENCE_SESSIONS) : i], default=0)
+        if names and names >= min_coverage * reference:
+            complete.add(day)
+        else:
+            held[day] = f"{names:,} names priced, needs {min_coverage:.0%} of the {reference:,} priced before"
+    return complete, held
+
+
+def _never_built(graph, instance: DagsterInstance, key: AssetKey, scope: Domain) -> set[str]:
+    partitions_def = graph.get(key).partitions_def
+    built = instance.get_materialized_partitions(key)
+    if partitions_def is None:
+        return set() if instance.get_latest_materialization_event(key) or not scope.days else {UNPARTITIONED}
+    everything = scope.days if isinstance(partitions_def, TimeWindowPartitionsDefinition) else scope.tickers
+    return set(everything) - set(built)
+
+
+def _on_complete_days(graph, key: AssetKey, keys: set[str], complete: set[str]) -> set[str]:
+    if isinstance(graph.get(key).partitions_def, TimeWindowPartitionsDefinition):
+        return keys & complete
+    return keys
+
+
+def _steps(graph, store: Warehouse, work: dict[AssetKey, set[str]], scope: Domain) -> list[Step]:
+    """The work as steps in dependency order, each asset's keys cut into runs of consecutive partitions."""
+    steps = []
+    for key in graph.toposorted_asset_keys:
+        keys = work.get(key)
+        if not keys:
+            continue
+        partitions_def = graph.get(key).partitions_def
+        if partitions_def is None:
+            order = [UNPARTITIONED]
+        elif isinstance(partitions_def, TimeWindowPartitionsDefinition):
+            order = list(scope.days)
+        else:
+            order = list(scope.tickers)
+        ordered = tuple(item for item in order if item in keys)
+        why = tuple(reasons(store, key.to_user_string()))
+        steps.append(Step(key, ordered, tuple(_consecutive(order, keys)), why))
+    return steps
+
+
+def _consecutive(order: list[str], keys: set[str]) -> list[tuple[str, str]]:
+    """Runs of consecutive members of `order` that are in `keys`, as (first, last)."""
+    runs, current = [], None
+    for item in order:
+        if item in keys:
+            current = (current[0], item) if current else (item, item)
+        elif current:
+            runs.append(current)
+            current = None
+    return [*runs, current] if current else runs
+
+
+def _spans(ranges: tuple[tuple[str, str], ...]) -> str:
+    shown = ", ".join(first if first == last else f"{first}..{last}" for first, last in ranges[:4])
+    return f"({shown}{', ...' if len(ranges) > 4 else ''})" if shown else ""
