@@ -69,7 +69,8 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
     def update(self, table: str, values: Mapping[str, Any], *where: Where) -> None:
         assignments = ", ".join(f"{checked_column(table, column)} = ?" for column in values)
         clause, params = where_clause(table, where)
-        self.conn.execute(f"UPDATE {checked_table(table)} SET {assignments}{clause}", [*values.values(), *params])
+        given = [_plain(value) for value in values.values()]
+        self.conn.execute(f"UPDATE {checked_table(table)} SET {assignments}{clause}", [*given, *params])
 
     def count(self, table: str, *where: Where) -> int:
         clause, params = where_clause(table, where)
@@ -110,3 +111,12 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         clause, params = where_clause(table, where)
         order = f" ORDER BY {', '.join(checked_column(table, c) for c in order_by)}" if order_by else ""
         return self.conn.execute(f"{keyword} {picked} FROM {checked_table(table)}{clause}{order}", params)
+
+
+def _plain(value: Any) -> Any:
+    """A value DuckDB takes as a parameter: numpy scalars as Python ones, pandas' missing markers as NULL."""
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if isinstance(value, np.generic) else value

@@ -44,7 +44,8 @@ def with_tickers(facts: FundamentalFacts, by_cik: dict[int, str], file_name: str
 def with_known_at(rows: pd.DataFrame, lag_days: int, source: str) -> pd.DataFrame:
     """Rows usable from known_at; a layout without filing dates counts a value as known lag_days after its period.
     The source file's line stays on each row for the quarantine."""
-    known_at = rows["known_at"].fillna(rows["period_end"] + pd.Timedelta(days=lag_days))
+    known_at = rows["known_at"].astype(rows["period_end"].dtype)  # the period's unit holds a year like 1215
+    known_at = known_at.fillna(rows["period_end"] + pd.Timedelta(days=lag_days))
     out = rows.assign(known_at=known_at, source=source)[[*TABLE_COLUMNS, "source_line"]]
     out["ticker"] = out["ticker"].astype("object")
     return out
