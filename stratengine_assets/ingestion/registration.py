@@ -20,7 +20,7 @@ import pandas as pd
 from quant.calendar import trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource, RefusedFile, file_digest
 from resources.settings import calendar_start
-from storage.warehouse import Warehouse, eq
+from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.staleness import UNPARTITIONED, mark_all
 from stratengine_assets.ingestion.price_files import RAW_ROW_COLUMNS, read_price_file, unplaceable
@@ -29,7 +29,19 @@ from vendors.files import VendorFileError
 from vendors.layout import DATASETS
 from vendors.registry import layout_for
 
-MANIFEST_KEYS = ["key", "dataset", "version", "checksum", "status", "error", "first_date", "last_date"]
+MANIFEST_KEYS = [
+    "key",
+    "vendor",
+    "dataset",
+    "version",
+    "checksum",
+    "status",
+    "error",
+    "first_date",
+    "last_date",
+    "row_count",
+    "ingested_at",
+]
 READABLE = ("registered", "duplicate")
 # store, {asset: partition keys} changed at the source, tickers whose price rows changed (None: any), reason
 OnChange = Callable[[Warehouse, dict[str, set[str]], set[str] | None, str], None]
@@ -97,8 +109,11 @@ class Registrar:
             self.store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
             return
         twin = self.first_twin(landed, checksum)
+        heir_of = self.later_twin(landed, checksum) if twin is None and _holds_no_rows(seen) else None
         if twin is not None:
             self.register_duplicate(landed, checksum, twin)
+        elif heir_of is not None:
+            self.take_over(landed, checksum, heir_of)
         elif landed.dataset == "prices":
             self.register_prices(landed, checksum)
         else:
@@ -111,6 +126,60 @@ class Registrar:
         )
         earlier = twins[(twins["key"] < landed.key) & twins["status"].isin(READABLE)]
         return earlier["key"].min() if len(earlier) else None
+
+    def later_twin(self, landed: LandedFile, checksum: str) -> pd.Series | None:
+        """The registered price file of the same vendor with the same bytes whose key sorts after this one's."""
+        if landed.dataset != "prices":
+            return None
+        twins = self.store.read("landing_manifest", eq("dataset", "prices"), eq("checksum", checksum))
+        later = twins[(twins["key"] > landed.key) & (twins["status"] == "registered")]
+        later = later[later["vendor"] == landed.vendor]
+        return later.sort_values("key").iloc[0] if len(later) else None
+
+    def take_over(self, landed: LandedFile, checksum: str, twin: pd.Series) -> None:
+        """Bytes a later-sorting file holds: this key is read from now on and the twin becomes its duplicate. The
+        rows keep their values and change only their source file, so nothing is stale but the days where that
+        name sorts differently against another file of the vendor holding the same name-day."""
+        spans = {column: twin[column] for column in ("first_date", "last_date", "row_count", "ingested_at")}
+        record = _record(landed, checksum, "registered", None) | spans
+        with self.store.transaction():
+            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
+            self.store.update("landing_manifest", _duplicate_of(landed.key), eq("key", twin["key"]))
+            self.move_rows(twin["key"], landed.key, landed.vendor, f"{landed.key} read instead of {twin['key']}")
+        self.found.events.append(f"{landed.key}: same content as {twin['key']}, read instead of it")
+
+    def hand_over(self, key: str, seen: pd.Series) -> bool:
+        """A registered price file gone while a duplicate of the same vendor stays: the first duplicate is read
+        from now on, its rows moved to it as in take_over. False when there is no such duplicate."""
+        twins = self.store.read("landing_manifest", eq("dataset", "prices"), eq("checksum", seen["checksum"]))
+        heirs = twins[(twins["status"] == "duplicate") & (twins["vendor"] == seen["vendor"]) & (twins["key"] != key)]
+        if seen["status"] != "registered" or heirs.empty:
+            return False
+        heir = heirs["key"].min()
+        spans = {column: seen[column] for column in ("first_date", "last_date", "row_count", "ingested_at")}
+        with self.store.transaction():
+            self.store.update("landing_manifest", {"status": "registered", "error": None, **spans}, eq("key", heir))
+            self.store.delete("landing_manifest", eq("key", key))
+            self.move_rows(key, heir, seen["vendor"], f"{heir} read instead of {key}, which was removed")
+        self.found.events.append(f"{key}: removed; {heir}, its duplicate, is read instead")
+        return True
+
+    def move_rows(self, old: str, new: str, vendor: str, reason: str) -> None:
+        """Rows read from `old` now come from `new` (the same bytes): raw, validated and quarantined rows renamed;
+        the name-days another file of the vendor also holds are marked, as the tie-break by file may change."""
+        for table in ("raw_prices", "prices", "quarantine"):
+            self.store.update(table, {"source_file": new}, eq("source_file", old))
+        moved = self.store.distinct("raw_prices", ["date", "ticker"], eq("source_file", new))
+        if moved.empty:
+            return
+        rows = self.store.read(
+            "raw_prices",
+            eq("vendor", vendor),
+            between("date", moved["date"].min(), moved["date"].max()),
+            columns=["date", "ticker", "source_file"],
+        )
+        shared = rows[rows["source_file"] != new].merge(moved, on=["date", "ticker"])
+        self.price_rows_changed(shared[["date", "ticker"]].drop_duplicates(), reason)
 
     def register_duplicate(self, landed: LandedFile, checksum: str, twin: str) -> None:
         """Bytes another file already holds: recorded, and read from the twin only (rows this key held go)."""
@@ -181,7 +250,10 @@ class Registrar:
         self.found.events.append(f"{entry.key}: refused: {entry.problem}")
 
     def forget(self, key: str, seen: pd.Series) -> None:
-        """A file gone from the zone: its manifest row and quarantined rows go, and what it fed is marked."""
+        """A file gone from the zone: its manifest row and quarantined rows go, and what it fed is marked (a
+        price file with a duplicate hands its rows over instead)."""
+        if seen["dataset"] == "prices" and self.hand_over(key, seen):
+            return
         with self.store.transaction():
             if seen["dataset"] == "prices":
                 rows = self.store.distinct("raw_prices", ["date", "ticker"], eq("source_file", key))
@@ -229,6 +301,22 @@ class Registrar:
         self.on_change(self.store, marks, names, reason)
         for asset, keys in marks.items():
             self.found.changes.setdefault(asset, set()).update(keys)
+
+
+def _holds_no_rows(seen: pd.Series | None) -> bool:
+    """True when the key has no readable version registered (its rows in raw_prices are none)."""
+    return seen is None or seen["status"] != "registered"
+
+
+def _duplicate_of(key: str) -> dict:
+    return {
+        "status": "duplicate",
+        "error": f"same content as {key}",
+        "first_date": None,
+        "last_date": None,
+        "row_count": None,
+        "ingested_at": None,
+    }
 
 
 def _record(landed: LandedFile, checksum: str, status: str, error: str | None) -> dict:
