@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from dagster import AssetKey, DagsterInstance
 
 from cli.runs import Say, fail_orphaned_runs, run_step
-from partitions.definitions import add_tickers
 from stratengine_assets.definitions import defs
-from stratengine_assets.ingestion.landed_tickers import landed_tickers
-from stratengine_assets.ingestion.registration import Registration, register_files
+from stratengine_assets.ingestion.registration import Registration
 from stratengine_assets.lineage.graph import asset_graph
-from stratengine_assets.lineage.plan import RESEARCH, Plan, make_plan, propagate
+from stratengine_assets.lineage.plan import RESEARCH, Plan, make_plan, register_zone
 
 MAX_PHASES = 4  # ingestion, the build on it, and what the build's own changes (fundamentals) make stale
 
@@ -38,16 +36,10 @@ class Outcome:
 def run_update(instance: DagsterInstance, resources: dict, resolved: dict, say: Say, research: bool = False) -> Outcome:
     """Register new files, then plan and run each phase until the plan is empty or a phase makes no progress."""
     orphans = fail_orphaned_runs(instance)
-    zone, settings = resolved["landing_zone"], resolved["settings"]
-    tickers = add_tickers(instance, landed_tickers(zone))
-    with resolved["warehouse"].session() as store:
-        registration = register_files(
-            store, zone, tickers, lambda s, marks, names, why: propagate(s, instance, marks, names, why)
-        )
-    outcome = Outcome(registration, orphans=orphans)
+    outcome = Outcome(register(instance, resolved), orphans=orphans)
     for _ in range(MAX_PHASES):
         with resolved["warehouse"].session() as store:
-            plan = make_plan(store, instance, settings.coverage(), RESEARCH if research else ())
+            plan = make_plan(store, instance, resolved["settings"].coverage(), RESEARCH if research else ())
         if not plan.steps or (outcome.plans and plan.describe() == outcome.plans[-1].describe()):
             outcome.plans.append(plan)
             break
@@ -55,6 +47,12 @@ def run_update(instance: DagsterInstance, resources: dict, resolved: dict, say: 
         say(f"plan ({plan.phase}):\n{_indented(plan.describe())}")
         execute(plan, instance, resources, say, outcome)
     return outcome
+
+
+def register(instance: DagsterInstance, resolved: dict) -> Registration:
+    """Every new, changed or removed landed file registered, its changes marked stale through the asset graph."""
+    with resolved["warehouse"].session() as store:
+        return register_zone(store, instance, resolved["landing_zone"])
 
 
 def execute(plan: Plan, instance: DagsterInstance, resources: dict, say: Say, outcome: Outcome) -> None:

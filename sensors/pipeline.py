@@ -21,12 +21,9 @@ from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraph
 from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from filelock import Timeout
 
-from partitions.definitions import add_tickers
 from resources import LandingZoneResource, PipelineSettings, WarehouseResource
-from stratengine_assets.ingestion.landed_tickers import landed_tickers
-from stratengine_assets.ingestion.registration import register_files
 from stratengine_assets.lineage.graph import asset_graph
-from stratengine_assets.lineage.plan import TRIGGER_TAG, Plan, make_plan, propagate
+from stratengine_assets.lineage.plan import TRIGGER_TAG, Plan, make_plan, register_zone
 
 AUTOMATION_TAG, AUTOMATION = "stratengine/automation", "pipeline_sensor"
 LOCK_SECONDS = 5  # a tick passes when a run holds the warehouse
@@ -62,15 +59,12 @@ def pipeline_sensor(
     failed or was killed) is launched as one backfill, tagged with why."""
     if backfill_in_flight(context):
         return SkipReason("the backfill this sensor launched is still running")
-    instance = context.instance
-    tickers = add_tickers(instance, landed_tickers(landing_zone))
     try:
         with warehouse.session(lock_timeout=LOCK_SECONDS) as store:
-            on_change = lambda s, marks, names, why: propagate(s, instance, marks, names, why)  # noqa: E731
-            registration = register_files(store, landing_zone, tickers, on_change, REGISTRATION_SECONDS)
+            registration = register_zone(store, context.instance, landing_zone, REGISTRATION_SECONDS)
             if registration.pending:
                 return SkipReason(f"{registration.pending} files left to register")
-            plan = make_plan(store, instance, settings.coverage())
+            plan = make_plan(store, context.instance, settings.coverage())
     except Timeout:
         return SkipReason("the warehouse is busy; trying again next tick")
     for event in registration.events[:50]:

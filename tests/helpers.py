@@ -80,14 +80,8 @@ def register(resources: dict, instance=None):
     """Register the landing zone as `stratengine update` does: tickers added, each change marked downstream."""
     from dagster import DagsterInstance
 
-    from partitions.definitions import add_tickers
-    from stratengine_assets.ingestion.landed_tickers import landed_tickers
-    from stratengine_assets.ingestion.registration import register_files
-    from stratengine_assets.lineage.plan import propagate
+    from stratengine_assets.lineage.plan import register_zone
 
     instance = instance or DagsterInstance.ephemeral()
-    tickers = add_tickers(instance, landed_tickers(resources["landing_zone"]))
     with resources["warehouse"].session() as store:
-        return register_files(
-            store, resources["landing_zone"], tickers, lambda s, m, n, why: propagate(s, instance, m, n, why)
-        )
+        return register_zone(store, instance, resources["landing_zone"])

@@ -18,10 +18,14 @@ import pandas as pd
 from dagster import AssetKey, DagsterInstance, TimeWindowPartitionsDefinition
 
 from partitions import range_tags, tickers_partitions, trading_day_partitions
+from partitions.definitions import add_tickers
 from quant.calendar import trading_days
+from resources import LandingZoneResource
 from resources.settings import calendar_start
 from storage.warehouse import Warehouse
 from stratengine_assets.common.staleness import UNPARTITIONED, mark_all, reasons, stale
+from stratengine_assets.ingestion.landed_tickers import landed_tickers
+from stratengine_assets.ingestion.registration import Registration, register_files
 from stratengine_assets.lineage.graph import asset_graph
 from stratengine_assets.lineage.propagation import Domain, downstream
 
@@ -81,6 +85,16 @@ def domain(store: Warehouse, instance: DagsterInstance) -> Domain:
 def propagate(store: Warehouse, instance: DagsterInstance, marks: dict[str, set[str]], names, reason: str) -> None:
     """Mark every partition downstream of these marks (a registration's changes), in the caller's transaction."""
     mark_all(store, downstream(asset_graph(), marks, domain(store, instance), names), reason)
+
+
+def register_zone(
+    store: Warehouse, instance: DagsterInstance, zone: LandingZoneResource, budget_seconds: float | None = None
+) -> Registration:
+    """Register the landing zone as the sensor and `stratengine update` do: the tickers its files name added to the
+    partitions, each change marked stale with everything downstream of it."""
+    tickers = add_tickers(instance, landed_tickers(zone))
+    on_change = lambda s, marks, names, why: propagate(s, instance, marks, names, why)  # noqa: E731
+    return register_files(store, zone, tickers, on_change, budget_seconds)
 
 
 def make_plan(store: Warehouse, instance: DagsterInstance, min_coverage: float, on_request: Iterable[str] = ()) -> Plan:
