@@ -1,0 +1,311 @@
+"""The incremental path gives what a from-scratch build gives: one test per finding of issue 9, each on a real
+project (landing zone, DuckDB warehouse, Dagster instance) updated as `stratengine update` does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli.reports import update_report
+from stratengine_assets.common.windows import PRICE_REACH
+from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST
+from tests.helpers import STOOQ_HEADER
+from tests.sandbox import Sandbox, differences
+
+RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
+TICKER = "S00003"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Sandbox:
+    """A 12-name, 260-session synthetic market, built from scratch."""
+    sandbox = Sandbox(tmp_path_factory.mktemp("base"))
+    sandbox.synth()
+    outcome = sandbox.update()
+    assert not outcome.failed and not outcome.skipped
+    return sandbox
+
+
+@pytest.fixture(scope="module")
+def restated(base, tmp_path_factory) -> Sandbox:
+    """The base project (built) with one close of its history re-delivered 5% higher, not yet updated."""
+    sandbox = base.clone(tmp_path_factory.mktemp("restated") / "project")
+    sandbox.restate(sandbox.market.history_days[RESTATED], [TICKER], 1.05)
+    return sandbox
+
+
+@pytest.fixture(scope="module")
+def restated_scratch(restated, tmp_path_factory) -> Sandbox:
+    """A from-scratch build of the restated project's files."""
+    sandbox = restated.files_copy(tmp_path_factory.mktemp("scratch") / "project")
+    assert not sandbox.update().failed
+    return sandbox
+
+
+def _days(sandbox: Sandbox, step) -> list[pd.Timestamp]:
+    return [pd.Timestamp(key) for key in step.keys]
+
+
+def _steps(outcome) -> dict:
+    return {step.name: step for plan in outcome.plans for step in plan.steps}
+
+
+def test_f1_a_restated_close_recomputes_every_partition_that_reads_it(restated, restated_scratch, tmp_path):
+    sandbox = restated.clone(tmp_path / "project")
+    day, days = sandbox.market.history_days[RESTATED], sandbox.market.history_days
+    steps = _steps(sandbox.update())
+    assert steps["raw_prices"].keys == (str(day.date()),)
+    reach = days[RESTATED - PRICE_REACH : RESTATED + PRICE_REACH + 1]
+    assert set(_days(sandbox, steps["prices"])) <= set(reach)
+    first = days[RESTATED - PRICE_REACH]  # prices read raw rows PRICE_REACH sessions either side (the move rule)
+    factors = _days(sandbox, steps["factors"])
+    assert min(factors) == first and max(factors) <= days[-1]
+    assert _days(sandbox, steps["target_portfolio"]) == list(days[RESTATED - PRICE_REACH :])  # path-dependent
+    assert "backtest" in steps and "portfolio_risk" in steps
+    assert min(_days(sandbox, steps["universe"])) == first
+    left = sandbox.query("SELECT DISTINCT asset FROM stale_partitions")["asset"]
+    assert set(left) <= set(ON_REQUEST)  # research and the investor book wait to be asked for
+    assert differences(sandbox, restated_scratch) == {}
+
+
+def test_f2_a_kill_during_portfolio_risk_is_recovered_by_the_next_update(restated, restated_scratch, tmp_path):
+    sandbox = restated.clone(tmp_path / "project")
+    assert sandbox.update_killed_at("portfolio_risk", when=lambda: bool(sandbox.live_runs()))
+    killed = sandbox.live_runs()
+    assert killed, "the killed process left its run STARTED"
+    outcome = sandbox.update()
+    assert set(killed) <= set(outcome.orphans) and not outcome.failed
+    assert sandbox.live_runs() == []
+    assert {"portfolio_risk", "backtest", "frac_diff"} <= set(_steps(outcome))
+    assert differences(sandbox, restated_scratch) == {}
+    assert sandbox.update().plans[-1].steps == []  # nothing left stale
+
+
+def _stooq_bars(closes: list[float], days: pd.DatetimeIndex) -> str:
+    lines = [STOOQ_HEADER]
+    for day, close in zip(days, closes, strict=True):
+        lines.append(f"{day:%Y-%m-%d},{close:.4f},{close * 1.01:.4f},{close * 0.99:.4f},{close:.4f},1000000,0")
+    return "\n".join(lines) + "\n"
+
+
+def _moves_market() -> tuple[pd.DatetimeIndex, dict[str, list[float]], dict[str, float]]:
+    """36 sessions of four names: JMP jumps +64% on session 30 and stays; SPK spikes +80% on 31 and reverts; CNF
+    and UNC jump +70% on the last session, CNF confirmed by a second vendor's file, UNC not."""
+    from quant.calendar import trading_days
+
+    days = trading_days("2017-08-01", "2017-12-29")[:36]
+    flat = [97.51 * (1 + 0.002 * ((i % 5) - 2)) for i in range(36)]
+    jump = [c if i < 30 else c * 1.64 for i, c in enumerate(flat)]
+    spike = [c * 1.8 if i == 31 else c for i, c in enumerate(flat)]
+    last = [c * 1.7 if i == 35 else c for i, c in enumerate(flat)]
+    other = [c * 1.01 for c in last]
+    return days, {"jmp": jump, "spk": spike, "cnf": last, "unc": other}, {"CNF": last[35]}
+
+
+def _land_moves(sandbox: Sandbox, sessions: int) -> None:
+    days, closes, confirmed = _moves_market()
+    for name, series in closes.items():
+        sandbox.write(f"prices/stooq/{name}.us.txt", _stooq_bars(series[:sessions], days[:sessions]))
+    if sessions == len(days):
+        day = days[-1].date()
+        rows = [f"{day},{t},{c},{c * 1.01},{c * 0.99},{c},{c},1000000" for t, c in confirmed.items()]
+        sandbox.write(
+            f"prices/canonical/prices_{day}.csv",
+            "date,ticker,open,high,low,close,adj_close,volume\n" + "\n".join(rows) + "\n",
+        )
+
+
+def test_f3_price_validation_is_the_same_landed_daily_or_at_once(tmp_path):
+    at_once, daily = Sandbox(tmp_path / "at_once"), Sandbox(tmp_path / "daily")
+    _land_moves(at_once, 36)
+    at_once.ingest()
+    for sessions in range(29, 37):
+        _land_moves(daily, sessions)
+        daily.ingest()
+    tables = ["raw_prices", "prices", "quarantine", "landing_manifest"]
+    assert differences(at_once, daily, tables) == {}
+    held = at_once.query("SELECT ticker, CAST(date AS VARCHAR) AS day, reason FROM quarantine ORDER BY 1")
+    days = _moves_market()[0]
+    assert held.to_dict("records") == [
+        {"ticker": "SPK", "day": str(days[31].date()), "reason": "extreme_move"},
+        {"ticker": "UNC", "day": str(days[35].date()), "reason": "extreme_move_unconfirmed"},
+    ]
+    kept = at_once.query("SELECT ticker, count(*) AS n FROM prices WHERE ticker IN ('JMP', 'CNF') GROUP BY 1")
+    assert dict(zip(kept["ticker"], kept["n"], strict=True)) == {"JMP": 36, "CNF": 36}
+
+
+def _daily_file(sandbox: Sandbox, extra: list[str] | None = None, only: int | None = None) -> Path:
+    path = sandbox.market.write_extra_day(sandbox.landing)
+    lines = path.read_text().splitlines()
+    lines = lines[: 1 + only] if only is not None else lines
+    path.write_text("\n".join([*lines, *(extra or [])]) + "\n")
+    return path
+
+
+def test_f4_a_quarantined_far_future_row_does_not_stretch_the_calendar(base, tmp_path):
+    sandbox = base.clone(tmp_path / "project")
+    day = sandbox.market.extra_day
+    path = _daily_file(sandbox, extra=["2099-01-05,S00001,10,11,9,10,10,1000"])
+    assert not sandbox.update().failed
+    key = path.relative_to(sandbox.landing).as_posix()
+    manifest = sandbox.query("SELECT first_date, last_date FROM landing_manifest WHERE key = ?", [key])
+    assert pd.Timestamp(manifest["last_date"][0]) == day
+    quarantined = sandbox.query("SELECT reason FROM quarantine WHERE source_file = ?", [key])["reason"].tolist()
+    assert quarantined == ["future_date"]
+    for table in ("prices", "universe", "target_portfolio", "backtest_returns"):
+        assert pd.Timestamp(sandbox.query(f"SELECT max(date) AS d FROM {table}")["d"][0]) == day, table
+
+
+def test_f5_a_day_few_names_priced_is_held_until_the_rest_arrives(base, tmp_path):
+    sandbox = base.clone(tmp_path / "project")
+    day = str(sandbox.market.extra_day.date())
+    _daily_file(sandbox, only=1)
+    outcome = sandbox.update()
+    assert day in outcome.held and not outcome.failed
+    assert any(line.startswith(f"  held back {day}") for line in update_report_lines(sandbox, outcome))
+    for table in ("universe", "factors", "target_portfolio", "backtest_returns"):
+        assert sandbox.query(f"SELECT count(*) AS n FROM {table} WHERE date >= ?", [day])["n"][0] == 0, table
+    _daily_file(sandbox)
+    outcome = sandbox.update()
+    assert outcome.held == {} and not outcome.failed
+    listed = sandbox.query("SELECT date, count(*) AS n FROM universe GROUP BY 1 ORDER BY 1 DESC LIMIT 2")["n"]
+    assert listed.tolist() == [listed[1], listed[1]]  # the whole universe, as the session before
+    assert sandbox.query("SELECT count(*) AS n FROM target_portfolio WHERE date = ?", [day])["n"][0] > 0
+
+
+def update_report_lines(sandbox: Sandbox, outcome) -> list[str]:
+    from resources.warehouse import WarehouseResource
+
+    with WarehouseResource(database=sandbox.database).session() as store:
+        return update_report(store, outcome)
+
+
+def test_f6_no_security_master_fails_loudly_then_builds_when_it_arrives(base, tmp_path):
+    sandbox = Sandbox(tmp_path / "project")
+    sandbox.synth()
+    master = next((sandbox.landing / "securities").rglob("*.csv"))
+    text = master.read_text()
+    master.unlink()
+    outcome = sandbox.update()
+    assert "security master" in outcome.failed["universe"]
+    assert {"factors", "signals", "target_portfolio", "backtest"} <= set(outcome.skipped)
+    assert sandbox.query("SELECT count(*) AS n FROM prices")["n"][0] > 0  # the price days are built
+    master.write_text(text)
+    outcome = sandbox.update()
+    assert not outcome.failed and not outcome.skipped
+    assert differences(sandbox, base) == {}
+
+
+def _statuses(sandbox: Sandbox) -> dict[str, str]:
+    rows = sandbox.query("SELECT key, status FROM landing_manifest WHERE key LIKE '%2010.parquet'")
+    return {key.rsplit("/", 1)[1]: status for key, status in zip(rows["key"], rows["status"], strict=True)}
+
+
+def _sources(sandbox: Sandbox, table: str) -> set[str]:
+    files = sandbox.query(f"SELECT DISTINCT source_file FROM {table}")["source_file"]
+    return {key.rsplit("/", 1)[1] for key in files}
+
+
+def test_f7_the_sensor_requests_one_range_and_never_content_it_has(base, tmp_path):
+    fresh = Sandbox(tmp_path / "fresh")
+    fresh.synth()
+    planned = fresh.tick()
+    assert set(planned) <= set(INGESTION) and planned
+    assert planned["raw_prices"] == [str(d.date()) for d in fresh.market.history_days]
+
+    sandbox = base.clone(tmp_path / "project")
+    history = sandbox.prices_file(2010)
+    copy = shutil.copyfile(history, history.with_name("copy_of_2010.parquet"))  # sorts first: read from now on
+    assert sandbox.tick() == {}
+    assert _statuses(sandbox) == {"copy_of_2010.parquet": "registered", "history_2010.parquet": "duplicate"}
+    assert (
+        _sources(sandbox, "raw_prices")
+        == _sources(sandbox, "prices")
+        == {"copy_of_2010.parquet", "history_2011.parquet"}
+    )
+    copy.unlink()
+    assert sandbox.tick() == {}
+    assert _statuses(sandbox) == {"history_2010.parquet": "registered"}
+    assert _sources(sandbox, "prices") == {"history_2010.parquet", "history_2011.parquet"}
+    os.utime(history, (history.stat().st_atime + 1000, history.stat().st_mtime + 1000))
+    assert sandbox.tick() == {}
+
+    days = sandbox.market.history_days
+    for index, ticker in ((40, "S00001"), (120, "S00005"), (200, "S00009")):
+        sandbox.restate(days[index], [ticker], 0.98)
+    planned = sandbox.tick()
+    assert planned["raw_prices"] == [str(days[i].date()) for i in (40, 120, 200)]
+    assert len(planned["prices"]) <= 3 * (2 * PRICE_REACH + 1)
+
+
+def test_f8_a_bad_fundamentals_row_is_quarantined_and_the_price_days_run(base, tmp_path):
+    sandbox = base.clone(tmp_path / "project")
+    path = next((sandbox.landing / "fundamentals").rglob("*.csv"))
+    lines = path.read_text().splitlines()
+    fields = lines[1].split(",")
+    path.write_text("\n".join([*lines, ",".join([fields[0], "12/31/1215", "1215", *fields[3:]])]) + "\n")
+    _daily_file(sandbox)
+    outcome = sandbox.update()
+    assert not outcome.failed
+    key = path.relative_to(sandbox.landing).as_posix()
+    held = sandbox.query("SELECT reason, source_line FROM quarantine WHERE dataset = 'fundamentals'")
+    assert held.to_dict("records") == [{"reason": "implausible_period_end", "source_line": len(lines) + 1}]
+    assert f"    fundamentals implausible_period_end: {key} line {len(lines) + 1}" in update_report_lines(
+        sandbox, outcome
+    )
+    day = str(sandbox.market.extra_day.date())
+    assert sandbox.query("SELECT count(*) AS n FROM target_portfolio WHERE date = ?", [day])["n"][0] > 0
+
+
+def test_f9_non_finite_and_absurd_prices_bad_names_and_symlinks_are_refused(tmp_path):
+    sandbox = Sandbox(tmp_path / "project")
+    days = pd.DatetimeIndex(["2017-10-02", "2017-10-03", "2017-10-04"])
+    good = _stooq_bars([10.0, 10.1, 10.2], days)
+    first_inf = good.replace("2017-10-02,10.0000,10.1000,9.9000,10.0000", "2017-10-02,10,10.1,9.9,inf")
+    sandbox.write("prices/stooq/inf.us.txt", first_inf)
+    sandbox.write(
+        "prices/stooq/big.us.txt",
+        good.replace("2017-10-02,10.0000,10.1000,9.9000,10.0000", "2017-10-02,1e308,1e308,1e308,1e308"),
+    )
+    sandbox.write("prices/stooq/wrb_c.us.txt", good)
+    sandbox.write("prices/stooq/brk b.us.txt", good)
+    sandbox.write("prices/Stooq Feed/abc.us.txt", good)
+    os.symlink("/etc/passwd", sandbox.landing / "prices" / "stooq" / "passwd.us.txt")
+    sandbox.ingest()
+    held = sandbox.query("SELECT ticker, reason FROM quarantine WHERE dataset = 'prices' ORDER BY 1")
+    assert held.to_dict("records") == [
+        {"ticker": "BIG", "reason": "absurd_price"},
+        {"ticker": "INF", "reason": "non_finite_price"},
+    ]
+    tickers = sandbox.query("SELECT DISTINCT ticker FROM prices ORDER BY 1")["ticker"].tolist()
+    assert tickers == ["BIG", "INF", "WRB.PC"]
+    failed = sandbox.query("SELECT key, error FROM landing_manifest WHERE status = 'failed' ORDER BY key")
+    assert failed["key"].tolist() == [
+        "prices/Stooq Feed/abc.us.txt",
+        "prices/stooq/brk b.us.txt",
+        "prices/stooq/passwd.us.txt",
+    ]
+    assert "symlink" in failed["error"][2]
+    assert sandbox.query("SELECT count(*) AS n FROM raw_prices WHERE source_file LIKE '%passwd%'")["n"][0] == 0
+
+
+def test_f3_real_moves_that_persist_are_kept_and_spikes_are_not(real_data, tmp_path):
+    sandbox = Sandbox(tmp_path / "project")
+    sandbox.variables["STRATENGINE_MAX_DAILY_MOVE"] = "0.3"
+    for name in ("tgna", "fslr", "slg", "avb"):
+        lines = (real_data / "prices_stooq" / f"{name}.us.txt").read_text().splitlines()
+        excerpt = [line for line in lines[1:] if "2012-12-01" <= line[:10] <= "2014-03-31"]
+        sandbox.write(f"prices/stooq/{name}.us.txt", "\n".join([lines[0], *excerpt]) + "\n")
+    sandbox.ingest()
+    moves = [("TGNA", "2013-06-13"), ("FSLR", "2013-04-09")]  # +34% and +46%, and the next rows stay there
+    kept = sandbox.query("SELECT ticker, CAST(date AS VARCHAR) AS day FROM prices")
+    assert set(moves) <= set(zip(kept["ticker"], kept["day"], strict=True))
+    held = sandbox.query("SELECT ticker, CAST(date AS VARCHAR) AS day, reason FROM quarantine ORDER BY 1, 2")
+    spikes = {("AVB", "2012-12-21"), ("SLG", "2014-03-04")}  # a close /10 or /100 for a day, then back
+    assert spikes <= set(zip(held["ticker"], held["day"], strict=True))
+    assert not spikes & set(zip(kept["ticker"], kept["day"], strict=True))
+    assert not held["reason"].str.startswith("extreme").any()  # the bad closes also fall outside [low, high]
