@@ -22,7 +22,7 @@ from storage.warehouse import Warehouse
 # when a row was written or a file seen, not what it holds
 RECORDED_AT = ("ingested_at", "registered_at", "detected_at", "computed_at", "modified", "version", "marked_at")
 # columns that say how a row came about, not what it holds, per table
-HOW = {"stale_partitions": ("reason",)}
+HOW = {"stale_partitions": ("reason",), "changed_partitions": ("reason",)}
 
 
 def comparable(frame: pd.DataFrame, ignore: Iterable[str] = RECORDED_AT) -> pd.DataFrame:

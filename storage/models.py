@@ -310,8 +310,18 @@ class StalePartitionsModel(_Table):
         unique = ["asset", "partition_key"]
 
 
+class ChangedPartitionsModel(_Table):
+    asset: Series[str]
+    partition_key: Series[str]
+    reason: Series[str]
+
+    class Config:
+        unique = ["asset", "partition_key"]
+
+
 TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "stale_partitions": StalePartitionsModel,
+    "changed_partitions": ChangedPartitionsModel,
     "landing_manifest": LandingManifestModel,
     "raw_prices": RawPricesModel,
     "prices": PricesModel,

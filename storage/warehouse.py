@@ -93,11 +93,13 @@ class PriceRules:
 class PriceValidation:
     """What a price rebuild found beyond the rows it kept: name-days priced the session before but by no vendor
     (date, ticker), valid closes of two vendors that disagree (date, ticker, vendor_a, close_a, vendor_b, close_b,
-    difference), and moves beyond the limit that were kept (date, ticker, vendor, close, move, why)."""
+    difference), moves beyond the limit that were kept (date, ticker, vendor, close, move, why), and the days whose
+    bars (what readers of prices see: open, high, low, close, volume, vendor) differ from the ones they replaced."""
 
     missing: pd.DataFrame
     disagreements: pd.DataFrame
     kept_moves: pd.DataFrame
+    changed_days: list[dt.date]
 
 
 class Warehouse(ABC):

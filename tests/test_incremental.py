@@ -61,12 +61,12 @@ def test_f1_a_restated_close_recomputes_every_partition_that_reads_it(restated, 
     assert steps["raw_prices"].keys == (str(day.date()),)
     reach = days[RESTATED - PRICE_REACH : RESTATED + PRICE_REACH + 1]
     assert set(_days(sandbox, steps["prices"])) <= set(reach)
-    first = days[RESTATED - PRICE_REACH]  # prices read raw rows PRICE_REACH sessions either side (the move rule)
-    factors = _days(sandbox, steps["factors"])
-    assert min(factors) == first and max(factors) <= days[-1]
-    assert _days(sandbox, steps["target_portfolio"]) == list(days[RESTATED - PRICE_REACH :])  # path-dependent
+    # prices re-judged raw rows PRICE_REACH sessions either side (the move rule) but changed on day d only, and
+    # only what reads day d is recomputed: windowed readers from d, the path-dependent portfolio from d to the end
+    for windowed in ("universe", "factors", "signals"):
+        assert min(_days(sandbox, steps[windowed])) == day, windowed
+    assert _days(sandbox, steps["target_portfolio"]) == list(days[RESTATED:])
     assert "backtest" in steps and "portfolio_risk" in steps
-    assert min(_days(sandbox, steps["universe"])) == first
     left = sandbox.query("SELECT DISTINCT asset FROM stale_partitions")["asset"]
     assert set(left) <= set(ON_REQUEST)  # research and the investor book wait to be asked for
     assert differences(sandbox, restated_scratch) == {}

@@ -113,6 +113,14 @@ WHERE a.reason IS NULL AND b.reason IS NULL AND abs(a.close / b.close - 1) > $to
   AND a.date >= $start AND a.date < $end
 ORDER BY difference DESC
 """
+BAR = "date, ticker, open, high, low, close, volume, vendor"
+CHANGED_DAYS_SQL = f"""
+WITH old AS (SELECT {BAR} FROM prices WHERE date >= $start AND date < $end),
+new AS (SELECT {BAR} FROM picked_prices WHERE reason IS NULL AND date >= $start AND date < $end)
+SELECT DISTINCT date FROM ((SELECT * FROM old EXCEPT ALL SELECT * FROM new) UNION ALL
+                           (SELECT * FROM new EXCEPT ALL SELECT * FROM old))
+ORDER BY date
+"""
 KEPT_MOVES_SQL = """
 SELECT date, ticker, vendor, close, move,
        CASE WHEN confirmed_by IS NOT NULL THEN 'confirmed by ' || confirmed_by ELSE 'the following rows keep it' END
@@ -134,7 +142,8 @@ class PriceQueries(Session):
 
     def rebuild_prices(self, calendar: pd.DatetimeIndex, start: Day, end: Day, rules: PriceRules) -> PriceValidation:
         """Judge the raw rows around [start, end) (checked_prices: structural checks; picked_prices: the best vendor
-        and the move rule), then replace the window's prices and its quarantine in one transaction."""
+        and the move rule), note the days whose bars change, then replace the window's prices and its quarantine
+        in one transaction (the caller's, when it has one open)."""
         ranks = pd.DataFrame({"vendor": list(rules.vendor_ranking), "rank": range(len(rules.vendor_ranking))})
         window = {"start": start, "end": end}
         load = {"load_start": calendar[0], "load_end": calendar[-1] + pd.Timedelta(days=1)}
@@ -143,6 +152,7 @@ class PriceQueries(Session):
         with self.calendar(calendar), self.registered(vendor_ranks=ranks):
             self.conn.execute(STRUCTURAL_SQL, {**load, **limits})
             self.conn.execute(PICK_SQL, moves)
+            changed = [day for (day,) in self.conn.execute(CHANGED_DAYS_SQL, window).fetchall()]
             with self.transaction():
                 self.conn.execute("DELETE FROM prices WHERE date >= $start AND date < $end", window)
                 self.conn.execute(
@@ -158,7 +168,7 @@ class PriceQueries(Session):
             missing = self.conn.execute(MISSING_SQL, window).df()
             disagreements = self.conn.execute(DISAGREEMENT_SQL, {**window, "tolerance": rules.vendor_tolerance}).df()
             kept = self.conn.execute(KEPT_MOVES_SQL, window).df()
-        return PriceValidation(missing, disagreements, kept)
+        return PriceValidation(missing, disagreements, kept, changed)
 
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
         rows = self.conn.execute(LATEST_CLOSES_SQL, [list(tickers), on_or_before]).df()

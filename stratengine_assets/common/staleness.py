@@ -2,7 +2,10 @@
 
 Registration marks the partitions a landed file changed; the planner marks everything downstream of a mark
 (stratengine_assets/lineage); each asset settles its own marks in the transaction that writes its rows, so a crash
-before that leaves them for the next plan. The key of an unpartitioned asset's only partition is "".
+before that leaves them for the next plan. An asset whose readers reach past what actually changes (prices: a raw
+row is read by the move rule 10 sessions either side) reports, in the same transaction, the partitions whose rows
+did change (`changed_partitions`); the planner marks their readers and clears the report. The key of an
+unpartitioned asset's only partition is "".
 """
 
 from __future__ import annotations
@@ -47,3 +50,30 @@ def reasons(store: Warehouse, asset: str) -> list[str]:
     """Why the asset's partitions are stale, one line per reason with how many partitions it covers."""
     rows = store.read("stale_partitions", eq("asset", asset), columns=["reason"])
     return [f"{reason} ({n} partitions)" for reason, n in rows["reason"].value_counts().sort_index().items()]
+
+
+def report_changes(store: Warehouse, asset: str, keys: Iterable[str], reason: str) -> int:
+    """Record that the asset's rows changed on these partitions (their readers are marked by the next plan)."""
+    wanted = sorted(set(keys))
+    known = set(store.read("changed_partitions", eq("asset", asset), columns=["partition_key"])["partition_key"])
+    new = [key for key in wanted if key not in known]
+    rows = pd.DataFrame({"asset": asset, "partition_key": new, "reason": reason, "marked_at": utc_now()})
+    return store.append("changed_partitions", rows) if new else 0
+
+
+def reported_changes(store: Warehouse) -> dict[str, dict[str, str]]:
+    """Every reported change not yet followed to its readers: by asset, each partition key with its reason."""
+    rows = store.read("changed_partitions", columns=["asset", "partition_key", "reason"])
+    return {asset: dict(zip(g["partition_key"], g["reason"], strict=True)) for asset, g in rows.groupby("asset")}
+
+
+def stale_reasons(store: Warehouse, asset: str, keys: Iterable[str]) -> str:
+    """The distinct reasons these partitions of the asset are stale, joined (what a run of them answers)."""
+    rows = store.read("stale_partitions", eq("asset", asset), isin("partition_key", list(keys)), columns=["reason"])
+    return "; ".join(sorted(set(rows["reason"])))[:1000] or "never materialized"
+
+
+def clear_changes(store: Warehouse, changes: Mapping[str, Iterable[str]]) -> None:
+    """These reported changes have been followed: their readers are marked."""
+    for asset, keys in changes.items():
+        store.delete("changed_partitions", eq("asset", asset), isin("partition_key", list(keys)))

@@ -20,7 +20,7 @@ from storage.warehouse import at_least, before, eq
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.partition_range import partition_dates, partition_window
 from stratengine_assets.common.policies import trading_day_asset
-from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.staleness import report_changes, settle, stale_reasons
 from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.ingestion.raw_prices import raw_prices
 
@@ -58,7 +58,10 @@ def prices(
     rules = settings.price_rules()
     calendar = sessions_around(first, last, before=PRICE_REACH, after=PRICE_REACH)
     with warehouse.session() as store:
-        found = store.rebuild_prices(calendar, start, end, rules)
+        why = stale_reasons(store, "prices", context.partition_keys)
+        with store.transaction():  # the rows and the report of the days they changed, or neither
+            found = store.rebuild_prices(calendar, start, end, rules)
+            report_changes(store, "prices", [str(pd.Timestamp(day).date()) for day in found.changed_days], why)
         written = store.read("prices", *window)
         reasons = store.count_by("quarantine", "reason", eq("dataset", "prices"), *window)
         raw = store.count("raw_prices", *window)
@@ -76,6 +79,7 @@ def prices(
             "missing_names": len(found.missing),
             "missing_examples": MetadataValue.json(_examples(found.missing)),
             "kept_extreme_moves": len(found.kept_moves),
+            "days_changed": len(found.changed_days),
             "kept_moves": MetadataValue.md(_table(found.kept_moves)),
         },
         check_results=[

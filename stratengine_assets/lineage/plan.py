@@ -23,7 +23,14 @@ from quant.calendar import trading_days
 from resources import LandingZoneResource
 from resources.settings import calendar_start
 from storage.warehouse import Warehouse
-from stratengine_assets.common.staleness import UNPARTITIONED, mark_all, reasons, stale
+from stratengine_assets.common.staleness import (
+    UNPARTITIONED,
+    clear_changes,
+    mark_all,
+    reasons,
+    reported_changes,
+    stale,
+)
 from stratengine_assets.ingestion.landed_tickers import landed_tickers
 from stratengine_assets.ingestion.registration import Registration, register_files
 from stratengine_assets.lineage.graph import asset_graph
@@ -33,6 +40,7 @@ INGESTION = ("raw_prices", "prices", "securities", "fundamentals")
 ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio")
 RESEARCH = ("backtest_grid", "oos_simulation")
 TRIGGER_TAG = "stratengine/trigger"
+REPORTING = frozenset({"prices"})  # assets whose runs report the partitions they changed (see common/staleness.py)
 REFERENCE_SESSIONS = 5  # a day's names priced are compared with the most priced in this many sessions before
 
 
@@ -83,8 +91,9 @@ def domain(store: Warehouse, instance: DagsterInstance) -> Domain:
 
 
 def propagate(store: Warehouse, instance: DagsterInstance, marks: dict[str, set[str]], names, reason: str) -> None:
-    """Mark every partition downstream of these marks (a registration's changes), in the caller's transaction."""
-    mark_all(store, downstream(asset_graph(), marks, domain(store, instance), names), reason)
+    """Mark every partition downstream of these marks (a registration's changes), in the caller's transaction, up
+    to the assets that report what their runs changed (REPORTING)."""
+    mark_all(store, downstream(asset_graph(), marks, domain(store, instance), names, REPORTING), reason)
 
 
 def register_zone(
@@ -111,8 +120,16 @@ def make_plan(store: Warehouse, instance: DagsterInstance, min_coverage: float, 
         return Plan("ingest", _steps(graph, store, ingest, scope))
     complete, held = complete_days(store, scope.days, min_coverage)
     live = {asset: keys - held.keys() for asset, keys in marks.items()}
-    marks = downstream(graph, live, scope)
-    mark_all(store, marks, "downstream of a stale partition")
+    with store.transaction():
+        mark_all(store, downstream(graph, live, scope), "downstream of a stale partition")
+        for asset, changes in reported_changes(store).items():
+            followed = {key: why for key, why in changes.items() if key not in held}
+            for why in sorted(set(followed.values())):
+                keys = {key for key, reason in followed.items() if reason == why}
+                reached = downstream(graph, {asset: keys}, scope)
+                mark_all(store, {a: k for a, k in reached.items() if a != asset}, f"{asset} changed: {why}")
+            clear_changes(store, {asset: set(followed)})
+    marks = stale(store)
     work = {key: marks.get(key.to_user_string(), set()) | _never_built(graph, instance, key, scope) for key in wanted}
     build = {key: _on_complete_days(graph, key, keys, complete) for key, keys in work.items()}
     waiting = {day: why for day, why in held.items() if any(day in keys for keys in work.values())}

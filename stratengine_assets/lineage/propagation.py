@@ -32,15 +32,23 @@ class Domain:
 
 
 def downstream(
-    graph, marks: Mapping[str, set[str]], domain: Domain, names: set[str] | None = None
+    graph,
+    marks: Mapping[str, set[str]],
+    domain: Domain,
+    names: set[str] | None = None,
+    reporting: frozenset[str] = frozenset(),
 ) -> dict[str, set[str]]:
     """The marks and every partition downstream of them. `names` are the tickers whose price rows changed, for
-    ticker-partitioned readers of trading-day assets (None: not known here, so that edge is left alone)."""
+    ticker-partitioned readers of trading-day assets (None: not known here, so that edge is left alone). Past an
+    asset in `reporting` only those ticker readers are marked: its run reports which partitions really changed,
+    and the plan marks the other readers from that report."""
     out = {asset: set(keys) for asset, keys in marks.items() if keys}
     for key in graph.toposorted_asset_keys:
         node, name = graph.get(key), key.to_user_string()
         for parent in sorted(node.parent_keys - {key}):
             changed = out.get(parent.to_user_string())
+            if changed and parent.to_user_string() in reporting and not _by_ticker(graph.get(key).partitions_def):
+                continue
             if changed:
                 reached = _children(graph, key, parent, changed, domain, names)
                 if reached:
@@ -66,6 +74,10 @@ def _children(graph, child: AssetKey, parent: AssetKey, changed: set[str], domai
 
 def _by_day(partitions_def) -> bool:
     return isinstance(partitions_def, TimeWindowPartitionsDefinition)
+
+
+def _by_ticker(partitions_def) -> bool:
+    return partitions_def is not None and not _by_day(partitions_def)
 
 
 def _reached_days(mapping, changed: set[str], domain: Domain) -> set[str]:
