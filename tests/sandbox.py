@@ -209,6 +209,14 @@ class Sandbox:
             if process.poll() is None:
                 process.kill()
 
+    def latest_run_tags(self, asset: str) -> dict[str, str]:
+        """The tags of the run that last materialized the asset."""
+        from dagster import AssetKey
+
+        with self.active(), DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(AssetKey(asset))
+            return dict(instance.get_run_by_id(event.run_id).tags)
+
     def live_runs(self) -> list[str]:
         """The ids of the runs this project's instance holds as STARTING or STARTED."""
         from dagster import DagsterRunStatus, RunsFilter

@@ -12,7 +12,7 @@ import pytest
 
 from cli.reports import update_report
 from stratengine_assets.common.windows import PRICE_REACH
-from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST
+from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST, TRIGGER_TAG
 from tests.helpers import STOOQ_HEADER
 from tests.sandbox import Sandbox, differences
 
@@ -67,6 +67,8 @@ def test_f1_a_restated_close_recomputes_every_partition_that_reads_it(restated, 
         assert min(_days(sandbox, steps[windowed])) == day, windowed
     assert _days(sandbox, steps["target_portfolio"]) == list(days[RESTATED:])
     assert "backtest" in steps and "portfolio_risk" in steps
+    trigger = sandbox.latest_run_tags("target_portfolio")[TRIGGER_TAG]  # the Runs page says why it ran
+    assert trigger.startswith("prices changed: prices/canonical/history_2010.parquet changed"), trigger
     left = sandbox.query("SELECT DISTINCT asset FROM stale_partitions")["asset"]
     assert set(left) <= set(ON_REQUEST)  # research and the investor book wait to be asked for
     assert differences(sandbox, restated_scratch) == {}

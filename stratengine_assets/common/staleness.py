@@ -22,13 +22,18 @@ UNPARTITIONED = ""
 
 def mark(store: Warehouse, asset: str, keys: Iterable[str], reason: str) -> int:
     """Record the partitions as stale; ones already marked keep their first reason. Returns how many were new."""
+    return _add_new(store, "stale_partitions", asset, keys, reason)
+
+
+def _add_new(store: Warehouse, table: str, asset: str, keys: Iterable[str], reason: str) -> int:
+    """Rows (asset, key, reason, now) for the keys the table does not hold for the asset yet; how many."""
     wanted = sorted(set(keys))
     if not wanted:
         return 0
-    known = set(store.read("stale_partitions", eq("asset", asset), columns=["partition_key"])["partition_key"])
+    known = set(store.read(table, eq("asset", asset), columns=["partition_key"])["partition_key"])
     new = [key for key in wanted if key not in known]
     rows = pd.DataFrame({"asset": asset, "partition_key": new, "reason": reason, "marked_at": utc_now()})
-    return store.append("stale_partitions", rows) if new else 0
+    return store.append(table, rows) if new else 0
 
 
 def mark_all(store: Warehouse, marks: Mapping[str, Iterable[str]], reason: str) -> int:
@@ -54,11 +59,7 @@ def reasons(store: Warehouse, asset: str) -> list[str]:
 
 def report_changes(store: Warehouse, asset: str, keys: Iterable[str], reason: str) -> int:
     """Record that the asset's rows changed on these partitions (their readers are marked by the next plan)."""
-    wanted = sorted(set(keys))
-    known = set(store.read("changed_partitions", eq("asset", asset), columns=["partition_key"])["partition_key"])
-    new = [key for key in wanted if key not in known]
-    rows = pd.DataFrame({"asset": asset, "partition_key": new, "reason": reason, "marked_at": utc_now()})
-    return store.append("changed_partitions", rows) if new else 0
+    return _add_new(store, "changed_partitions", asset, keys, reason)
 
 
 def reported_changes(store: Warehouse) -> dict[str, dict[str, str]]:
