@@ -125,7 +125,7 @@ def quarantine_lines(store: Warehouse) -> list[str]:
     """Quarantined rows by dataset and reason; reference rows also by file and line (they are few)."""
     rows = store.read("quarantine", columns=["dataset", "reason", "source_file", "source_line"])
     lines = [f"quarantined: {reason}: {n:,}" for reason, n in rows.groupby("reason").size().sort_index().items()]
-    reference = rows[rows["dataset"].isin(["securities", "fundamentals"])].head(SHOWN)
+    reference = rows[rows["dataset"].isin(["securities", "fundamentals", "corporate_actions"])].head(SHOWN)
     lines += [
         f"  {r.dataset} {r.reason}: {r.source_file} line {'?' if pd.isna(r.source_line) else int(r.source_line)}"
         for r in reference.itertuples()

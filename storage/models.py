@@ -34,6 +34,7 @@ class RawPricesModel(_Table):
     vendor: Series[str]
     source_file: Series[str]
     source_line: Series[int] = pa.Field(ge=1)
+    as_traded_close: Series[float] = pa.Field(nullable=True)
 
 
 class PricesModel(_Table):
@@ -48,6 +49,7 @@ class PricesModel(_Table):
     vendor: Series[str]
     source_file: Series[str]
     source_line: Series[int] = pa.Field(ge=1)
+    as_traded_close: Series[float] = pa.Field(gt=0, nullable=True)
 
     class Config:
         unique = ["date", "ticker"]
@@ -227,6 +229,15 @@ class FracDiffModel(_Table):
         unique = ["ticker", "date"]
 
 
+class BacktestEventsModel(_Table):
+    strategy_id: Series[str]
+    date: Series[pd.Timestamp]
+    ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
+    event: Series[str] = pa.Field(isin=["delisted", "unfilled"])
+    weight: Series[float]
+    detail: Series[str]
+
+
 class BacktestReturnsModel(_Table):
     strategy_id: Series[str]
     date: Series[pd.Timestamp]
@@ -319,6 +330,37 @@ class ChangedPartitionsModel(_Table):
         unique = ["asset", "partition_key"]
 
 
+class CorporateActionsModel(_Table):
+    ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
+    ex_date: Series[pd.Timestamp]
+    split_ratio: Series[float] = pa.Field(gt=0)
+    dividend: Series[float] = pa.Field(ge=0)
+    vendor: Series[str]
+    source_file: Series[str]
+    source_line: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        unique = ["ticker", "ex_date"]
+
+
+class ActionsCoverageModel(_Table):
+    ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
+    vendor: Series[str]
+    source_file: Series[str]
+
+
+class PriceBasisModel(_Table):
+    ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
+    first_date: Series[pd.Timestamp]
+    last_date: Series[pd.Timestamp]
+    factor: Series[float] = pa.Field(gt=0)
+    source: Series[str] = pa.Field(isin=["as_traded", "corporate_actions"])
+
+    @pa.dataframe_check
+    def ordered(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["first_date"] <= df["last_date"]
+
+
 TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "stale_partitions": StalePartitionsModel,
     "changed_partitions": ChangedPartitionsModel,
@@ -328,6 +370,9 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "quarantine": QuarantineModel,
     "securities": SecuritiesModel,
     "fundamentals": FundamentalsModel,
+    "corporate_actions": CorporateActionsModel,
+    "actions_coverage": ActionsCoverageModel,
+    "price_basis": PriceBasisModel,
     "universe": UniverseModel,
     "factors": FactorsModel,
     "signals": SignalsModel,
@@ -338,6 +383,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "factor_evaluation": FactorEvaluationModel,
     "frac_diff": FracDiffModel,
     "backtest_returns": BacktestReturnsModel,
+    "backtest_events": BacktestEventsModel,
     "backtest_metrics": BacktestMetricsModel,
     "backtest_grid": BacktestGridModel,
     "oos_simulation": OosSimulationModel,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-QUARANTINE_DATASETS = ("raw_prices", "prices", "securities", "fundamentals")
+QUARANTINE_DATASETS = ("raw_prices", "prices", "securities", "fundamentals", "corporate_actions")
 FILE_STATUSES = ("registered", "failed", "duplicate")
 # the (day, ticker) columns a table is read by as a panel, where they are not (date, ticker)
 PANEL_AXES = {"signals": ("signal_timestamp", "symbol")}
@@ -24,12 +24,12 @@ TABLES: dict[str, str] = {
     "raw_prices": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE, high DOUBLE, low DOUBLE,
         close DOUBLE, volume DOUBLE, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
-        source_line BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL""",
+        source_line BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL, as_traded_close DOUBLE""",
     "prices": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE NOT NULL, high DOUBLE NOT NULL,
         low DOUBLE NOT NULL, close DOUBLE NOT NULL, volume DOUBLE NOT NULL,
         dollar_volume DOUBLE NOT NULL, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
-        source_line BIGINT NOT NULL""",
+        source_line BIGINT NOT NULL, as_traded_close DOUBLE""",
     "quarantine": """
         dataset VARCHAR NOT NULL, date DATE, ticker VARCHAR, reason VARCHAR NOT NULL,
         vendor VARCHAR, source_file VARCHAR, source_line BIGINT, detected_at TIMESTAMP NOT NULL""",
@@ -39,6 +39,14 @@ TABLES: dict[str, str] = {
     "fundamentals": """
         ticker VARCHAR NOT NULL, metric VARCHAR NOT NULL, period_end DATE NOT NULL,
         known_at DATE NOT NULL, value DOUBLE NOT NULL, source VARCHAR NOT NULL""",
+    "corporate_actions": """
+        ticker VARCHAR NOT NULL, ex_date DATE NOT NULL, split_ratio DOUBLE NOT NULL, dividend DOUBLE NOT NULL,
+        vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL""",
+    "actions_coverage": """
+        ticker VARCHAR NOT NULL, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL""",
+    "price_basis": """
+        ticker VARCHAR NOT NULL, first_date DATE NOT NULL, last_date DATE NOT NULL, factor DOUBLE NOT NULL,
+        source VARCHAR NOT NULL""",
     "universe": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, close DOUBLE NOT NULL,
         adv21 DOUBLE NOT NULL, history_days INTEGER NOT NULL""",
@@ -67,13 +75,15 @@ TABLES: dict[str, str] = {
         date DATE NOT NULL, factor VARCHAR NOT NULL, horizon INTEGER NOT NULL, pearson_ic DOUBLE,
         spearman_ic DOUBLE, q1_return DOUBLE, q2_return DOUBLE, q3_return DOUBLE, q4_return DOUBLE,
         q5_return DOUBLE, top_minus_bottom DOUBLE, rank_autocorrelation DOUBLE, top_turnover DOUBLE,
-        bottom_turnover DOUBLE""",
+        bottom_turnover DOUBLE, q1_return_demeaned DOUBLE, q2_return_demeaned DOUBLE, q3_return_demeaned DOUBLE,
+        q4_return_demeaned DOUBLE, q5_return_demeaned DOUBLE""",
     "factor_evaluation": """
         factor VARCHAR NOT NULL, horizon INTEGER NOT NULL, days BIGINT NOT NULL, start_date DATE, end_date DATE,
         mean_pearson_ic DOUBLE, mean_spearman_ic DOUBLE, spearman_ic_std DOUBLE, ic_ir DOUBLE,
         q1_return DOUBLE, q2_return DOUBLE, q3_return DOUBLE, q4_return DOUBLE, q5_return DOUBLE,
         top_minus_bottom DOUBLE, rank_autocorrelation DOUBLE, top_turnover DOUBLE, bottom_turnover DOUBLE,
-        computed_at TIMESTAMP NOT NULL""",
+        computed_at TIMESTAMP NOT NULL, q1_return_demeaned DOUBLE, q2_return_demeaned DOUBLE,
+        q3_return_demeaned DOUBLE, q4_return_demeaned DOUBLE, q5_return_demeaned DOUBLE""",
     "frac_diff": """
         ticker VARCHAR NOT NULL, date DATE NOT NULL, d DOUBLE NOT NULL, width INTEGER NOT NULL,
         value DOUBLE NOT NULL""",
@@ -95,6 +105,9 @@ TABLES: dict[str, str] = {
         strategy_id VARCHAR NOT NULL, date DATE NOT NULL, gross_return DOUBLE NOT NULL,
         cost DOUBLE NOT NULL, net_return DOUBLE NOT NULL, turnover DOUBLE NOT NULL,
         commission DOUBLE NOT NULL, slippage DOUBLE NOT NULL""",
+    "backtest_events": """
+        strategy_id VARCHAR NOT NULL, date DATE NOT NULL, ticker VARCHAR NOT NULL, event VARCHAR NOT NULL,
+        weight DOUBLE NOT NULL, detail VARCHAR NOT NULL""",
     "backtest_metrics": """
         strategy_id VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL, start_date DATE NOT NULL,
         end_date DATE NOT NULL, frequency VARCHAR NOT NULL, total_return DOUBLE, cagr DOUBLE,

@@ -181,6 +181,12 @@ class Warehouse(ABC):
         before start to rules.reach sessions after the last day: every decision is a function of those rows."""
 
     @abstractmethod
+    def rebase_as_of(self, day: Day) -> None:
+        """Make the prices (up to `day`) what a vendor adjusting on `day` would have shipped: each name's bars
+        scaled by its F on that day and its price_basis divided by it, segments cut at the day. For a warehouse
+        holding only what was known on `day` (the point-in-time check's copy)."""
+
+    @abstractmethod
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
         """Each ticker's latest close on or before the day, by ticker."""
 

@@ -111,10 +111,18 @@ class Sandbox:
         clone.lines, clone.market = list(self.lines), self.market
         return clone
 
-    def synth(self, names: int = 12, days: int = 260, seed: int = 7) -> SyntheticMarket:
-        """A synthetic market's history, security master and fundamentals, landed."""
+    def synth(
+        self, names: int = 12, days: int = 260, seed: int = 7, prices: str = "canonical", actions: bool = False
+    ) -> SyntheticMarket:
+        """A synthetic market's history (canonical files with both closes, or Stooq's adjusted-only files), security
+        master and fundamentals, and its corporate actions if asked, landed."""
         market = SyntheticMarket(names, days, seed)
-        market.write_history(self.landing)
+        if prices == "stooq":
+            market.write_stooq(self.landing)
+        else:
+            market.write_history(self.landing)
+        if actions:
+            market.write_actions(self.landing)
         market.write_securities(self.landing)
         market.write_fundamentals(self.landing)
         self.market = market
@@ -208,6 +216,15 @@ class Sandbox:
         finally:
             if process.poll() is None:
                 process.kill()
+
+    def latest_materialization_metadata(self, asset: str) -> dict:
+        """The metadata of the asset's latest materialization, values unwrapped."""
+        from dagster import AssetKey
+
+        with self.active(), DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(AssetKey(asset))
+            metadata = event.asset_materialization.metadata
+            return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
     def latest_run_tags(self, asset: str) -> dict[str, str]:
         """The tags of the run that last materialized the asset."""

@@ -85,6 +85,8 @@ def test_every_asset_is_in_the_graph():
         "prices",
         "securities",
         "fundamentals",
+        "corporate_actions",
+        "price_basis",
         "factor_evaluation",
         "frac_diff",
         "universe",

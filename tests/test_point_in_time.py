@@ -52,6 +52,10 @@ def _seed_prices_and_universe(project) -> None:
             members = pd.DataFrame({"date": days, "ticker": ticker, "close": 1.0, "adv21": 1e7, "history_days": 252})
             conn.register("members", members)
             conn.execute("INSERT INTO universe BY NAME SELECT * FROM members")
+            conn.execute(  # as-traded closes: F = 1 throughout, so price-times-shares factors are computed
+                "INSERT INTO price_basis VALUES (?, ?, ?, 1.0, 'as_traded')",
+                [ticker, closes.index[0], closes.index[-1]],
+            )
 
 
 def _ingest_fundamentals(project, monkeypatch, lag_days: int) -> None:

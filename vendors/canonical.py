@@ -15,14 +15,17 @@ from vendors.spans import date_span
 CANONICAL_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "adj_close", "volume"]
 
 
-def adjusted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Scale open/high/low by adj_close/close so the whole bar is on the adjusted basis."""
+def adjusted(frame: pd.DataFrame, as_traded: bool = True) -> pd.DataFrame:
+    """Scale open/high/low by adj_close/close so the whole bar is on the adjusted basis, and the volume the other
+    way so close x volume stays the traded dollar volume. `as_traded`: the file's close is the close as it traded
+    (kept as as_traded_close); else the vendor's close is itself adjusted for splits and only adj_close is used."""
     factor = frame["adj_close"] / frame["close"]
     out = frame[["date", "ticker"]].copy()
     for column in ("open", "high", "low"):
         out[column] = frame[column] * factor
     out["close"] = frame["adj_close"]
-    out["volume"] = frame["volume"]
+    out["volume"] = frame["volume"] / factor
+    out["as_traded_close"] = frame["close"] if as_traded else float("nan")
     out["source_line"] = frame["source_line"]
     return out
 

@@ -37,8 +37,9 @@ def read_header(path: Path) -> list[str]:
         return []
 
 
-def read_text_csv(path: Path, expected: list[str]) -> pd.DataFrame:
-    """Read a vendor CSV as text, failing with a message that names the defect."""
+def read_text_csv(path: Path, expected: list[str], allow_empty: bool = False) -> pd.DataFrame:
+    """Read a vendor CSV as text, failing with a message that names the defect (a header without rows too, unless
+    the layout says that means "none")."""
     if path.stat().st_size == 0:
         raise VendorFileError("file is empty")
     try:
@@ -51,7 +52,7 @@ def read_text_csv(path: Path, expected: list[str]) -> pd.DataFrame:
     missing = [c for c in expected if c not in columns]
     if missing:
         raise VendorFileError(f"wrong columns: expected {expected}, found {columns} (missing {missing})")
-    if frame.empty:
+    if frame.empty and not allow_empty:
         raise VendorFileError("header only: the file has no data rows")
     frame.columns = columns
     frame["source_line"] = np.arange(len(frame), dtype="int64") + HEADER_LINES + 1

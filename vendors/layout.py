@@ -10,8 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-DATASETS = ("prices", "fundamentals", "securities")
-PRICE_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "source_line"]
+DATASETS = ("prices", "fundamentals", "securities", "corporate_actions")
+# open..close on the vendor's adjusted basis; as_traded_close is the close as it traded (missing where the vendor
+# ships adjusted prices only)
+PRICE_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "as_traded_close", "source_line"]
+# a split (split_ratio: new shares per old, 1 where none) or a cash dividend per share as paid (0 where none)
+ACTION_COLUMNS = ["ticker", "ex_date", "split_ratio", "dividend", "source_line"]
 FACT_COLUMNS = ["ticker", "metric", "period_end", "known_at", "value", "source_line"]
 REJECTED_COLUMNS = ["ticker", "date", "reason", "source_line"]
 
@@ -33,8 +37,8 @@ class FundamentalFacts:
 @dataclass(frozen=True)
 class Layout:
     """One vendor layout. `parse` returns PRICE_COLUMNS rows (prices), security-master rows (ticker, name, sector,
-    sub_industry, cik, source_line) or FundamentalFacts (fundamentals), and raises VendorFileError when the file
-    cannot be read at all.
+    sub_industry, cik, source_line), FundamentalFacts (fundamentals) or ACTION_COLUMNS rows (corporate_actions),
+    and raises VendorFileError when the file cannot be read at all.
 
     suffixes and header tell the layout from a file (by name first, then by header line); a layout with neither
     is never guessed (it is named when landing). ticker_from_name is set for one-file-per-ticker layouts;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quant.registry import Registry
-from vendors import annual_csv, canonical, edgar, sp500_master, stooq, stooq_api, yahoo
+from vendors import annual_csv, canonical, edgar, sp500_master, stooq, stooq_api, yahoo, yahoo_actions
 from vendors.files import VendorFileError, read_header
 from vendors.layout import Layout
 
@@ -19,6 +19,7 @@ LAYOUTS: Registry[Layout] = Registry(
         annual_csv.LAYOUT,
         edgar.LAYOUT,
         sp500_master.LAYOUT,
+        yahoo_actions.LAYOUT,
     ],
 )
 

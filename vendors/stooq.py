@@ -27,6 +27,7 @@ def parse_stooq(path: Path) -> pd.DataFrame:
     out.columns = ["open", "high", "low", "close", "volume"]
     out.insert(0, "ticker", ticker)
     out.insert(0, "date", pd.to_datetime(raw["Date"], format="%Y-%m-%d", errors="coerce"))
+    out["as_traded_close"] = float("nan")  # Stooq ships bars adjusted for every later split and dividend only
     out["source_line"] = raw["source_line"]
     return out[PRICE_COLUMNS]
 

@@ -1,9 +1,15 @@
 """The synthetic vendor: a deterministic factor-model market written in the layouts the real vendors use.
 
 Every random draw comes from a numpy Generator seeded by (seed, year, stream), so a market of T sessions is a
-prefix of the same market with T + 1 sessions: the extra daily file continues the history's price paths.
+prefix of the same market with T + 1 sessions: the extra daily file continues the history's as-traded price paths.
 Some names delist (their rows stop), and a few name-days are missing, as in real vendor data; fundamentals
-are annual 10-K rows whose known-at date comes from the reporting lag rule.
+are annual 10-K rows whose known-at date comes from the reporting lag rule, their share counts as reported.
+
+Names split (2:1, 3:1, 4:1, 3:2) and about half pay quarterly cash dividends. The simulated path is each name's
+total-return value V; the as-traded close is V times K, where K steps by m / r on each ex-date (m = 1 - dividend /
+the previous as-traded close, r = the split ratio), and the adjusted close (every later action applied, as of the
+market's last session) is V times K at that session. Canonical files carry both closes; `write_stooq` writes the
+adjusted bars only, as Stooq does, and `write_actions` the splits and dividends in Yahoo's actions layout.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ MARKET_DRIFT, MARKET_VOL, SECTOR_VOL = 0.06, 0.16, 0.10
 TOTAL_VOL_RANGE, MIN_IDIO_VOL = (0.20, 0.50), 0.08
 GAP_SHARE, WICK_SHARE, VOLUME_SIGMA = 0.25, 0.5, 0.35
 DELISTED_SHARE, MISSING_SHARE = 0.05, 0.001
+SPLIT_CHANCE_PER_YEAR, SPLIT_RATIOS = 0.04, np.array([2.0, 3.0, 4.0, 1.5])
+PAYER_SHARE, YIELD_RANGE, DIVIDEND_EVERY = 0.5, (0.01, 0.04), 63
 MEDIAN_DOLLAR_VOLUME, DOLLAR_VOLUME_SIGMA = 20e6, 1.2
-STREAMS = ("market", "sector", "idio", "gap", "high", "low", "volume", "missing")
+STREAMS = ("market", "sector", "idio", "gap", "high", "low", "volume", "missing", "split", "split_ratio")
 SECTORS: dict[str, tuple[str, str, str]] = {
     "Communication Services": ("Interactive Media & Services", "Movies & Entertainment", "Integrated Telecom Services"),
     "Consumer Discretionary": ("Automobile Manufacturers", "Restaurants", "Specialty Stores"),
@@ -45,6 +53,8 @@ SECTORS: dict[str, tuple[str, str, str]] = {
 SECTOR_NAMES = np.array(list(SECTORS), dtype=object)
 SUB_INDUSTRIES = np.array(list(SECTORS.values()), dtype=object)
 PRICE_DIR = ("prices", "canonical")
+STOOQ_DIR = ("prices", "stooq")
+ACTIONS_DIR = ("corporate_actions", "yahoo_actions")
 SECURITIES_PATH = ("securities", "sp500_master", "securities.csv")
 FUNDAMENTALS_PATH = ("fundamentals", "annual_csv", "fundamentals_annual.csv")
 FUNDAMENTALS_HEADER = ["Ticker Symbol", "Period Ending", "For Year", *METRIC_COLUMNS]
@@ -63,6 +73,8 @@ class Names:
     start_price: np.ndarray
     dollar_volume: np.ndarray
     delisted_after: np.ndarray  # last session index each name trades; the horizon for names that never delist
+    dividend_yield: np.ndarray  # annual cash yield; 0 for names that pay none
+    dividend_offset: np.ndarray  # a payer's ex-dates are the sessions i with (i + offset) % DIVIDEND_EVERY == 0
 
     def __len__(self) -> int:
         return len(self.tickers)
@@ -86,6 +98,8 @@ def draw_names(count: int, rng: np.random.Generator, horizon: int, delist_rng: n
         delisted_after=np.where(
             delist_rng.random(count) < DELISTED_SHARE, delist_rng.integers(YEAR, YEAR * 40, count), 10**9
         ),
+        dividend_yield=np.where(rng.random(count) < PAYER_SHARE, rng.uniform(*YIELD_RANGE, count), 0.0),
+        dividend_offset=rng.integers(1, DIVIDEND_EVERY, count),
     )
 
 
@@ -98,24 +112,22 @@ class Bars:
     high: np.ndarray
     low: np.ndarray
     close: np.ndarray
-    volume: np.ndarray
+    volume: np.ndarray  # shares traded, as traded
     trades: np.ndarray  # False where the vendor has no row: after a delisting, or a missing name-day
+    factor: np.ndarray  # K: as-traded price over total-return value, each session after its actions
+    split: np.ndarray  # the split ratio taking effect that session (1 where none)
+    dividend: np.ndarray  # the cash dividend per share going ex that session, as paid (0 where none)
 
     def select(self, keep: np.ndarray) -> Bars:
         """The bars of the sessions where `keep` is true."""
-        return Bars(
-            self.days[keep],
-            self.open[keep],
-            self.high[keep],
-            self.low[keep],
-            self.close[keep],
-            self.volume[keep],
-            self.trades[keep],
-        )
+        fields = ("open", "high", "low", "close", "volume", "trades", "factor", "split", "dividend")
+        return Bars(self.days[keep], *(getattr(self, name)[keep] for name in fields))
 
-    def frame(self, tickers: np.ndarray) -> pd.DataFrame:
-        """Long canonical rows, date-major then ticker, with adj_close equal to close; absent rows left out."""
+    def frame(self, tickers: np.ndarray, final_factor: np.ndarray | None = None) -> pd.DataFrame:
+        """Long canonical rows, date-major then ticker, absent rows left out: as-traded bars, and adj_close on the
+        basis of the session whose factor is `final_factor` (default: this block's last session)."""
         sessions, names = self.close.shape
+        final = self.factor[-1] if final_factor is None else final_factor
         rows = pd.DataFrame(
             {
                 "date": np.repeat(self.days.to_numpy(), names),
@@ -124,7 +136,7 @@ class Bars:
                 "high": self.high.ravel(),
                 "low": self.low.ravel(),
                 "close": self.close.ravel(),
-                "adj_close": self.close.ravel(),
+                "adj_close": (self.close * final / self.factor).ravel(),
                 "volume": self.volume.ravel(),
             }
         )
@@ -132,9 +144,15 @@ class Bars:
 
 
 def simulate(
-    names: Names, days: pd.DatetimeIndex, first_index: int, last_close: np.ndarray, rng: dict[str, np.random.Generator]
+    names: Names,
+    days: pd.DatetimeIndex,
+    first_index: int,
+    last_close: np.ndarray,
+    last_factor: np.ndarray,
+    rng: dict[str, np.random.Generator],
 ) -> Bars:
-    """Bars over `days` continuing from `last_close`: market beta + sector + idiosyncratic log returns."""
+    """Bars over `days` continuing from the total-return value `last_close` and the factor K `last_factor`: market
+    beta + sector + idiosyncratic log returns, then splits and dividends on the as-traded bars."""
     shape = (len(days), len(names))
     market = MARKET_DRIFT / YEAR + MARKET_VOL / np.sqrt(YEAR) * rng["market"].standard_normal(len(days))
     sector = SECTOR_VOL / np.sqrt(YEAR) * rng["sector"].standard_normal((len(days), len(SECTORS)))
@@ -148,10 +166,29 @@ def simulate(
     high = np.maximum(open_, close) * np.exp(WICK_SHARE * names.daily_vol * np.abs(rng["high"].standard_normal(shape)))
     low = np.minimum(open_, close) * np.exp(-WICK_SHARE * names.daily_vol * np.abs(rng["low"].standard_normal(shape)))
     noise = np.exp(VOLUME_SIGMA * rng["volume"].standard_normal(shape) - VOLUME_SIGMA**2 / 2)
-    volume = np.maximum(np.rint(names.dollar_volume * noise / close), 100.0)
     listed = (first_index + np.arange(len(days)))[:, None] <= names.delisted_after
     trades = listed & (rng["missing"].random(shape) >= MISSING_SHARE)
-    return Bars(days, open_, high, low, close, volume, trades)
+    split = np.where(rng["split"].random(shape) < SPLIT_CHANCE_PER_YEAR / YEAR, 1.0, 0.0)
+    split = np.where(split > 0, SPLIT_RATIOS[rng["split_ratio"].integers(0, len(SPLIT_RATIOS), shape)], 1.0)
+    factor, dividend = as_traded_factor(names, first_index, previous, last_factor, split)
+    volume = np.maximum(np.rint(names.dollar_volume * noise / (close * factor)), 100.0)
+    bars = [values * factor for values in (open_, high, low, close)]
+    return Bars(days, *bars, volume, trades, factor, split, dividend)
+
+
+def as_traded_factor(
+    names: Names, first_index: int, previous_value: np.ndarray, last_factor: np.ndarray, split: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """K per session (as-traded close / total-return value) and the cash dividends paid: a dividend is a quarter
+    of the yield times the previous as-traded close, so K steps by m = 1 - yield / 4 on an ex-date, and by 1 / r on
+    a split."""
+    sessions = first_index + np.arange(len(previous_value))
+    ex = (names.dividend_yield > 0) & ((sessions[:, None] + names.dividend_offset) % DIVIDEND_EVERY == 0)
+    step = np.where(ex, 1 - names.dividend_yield / 4, 1.0) / split
+    factor = last_factor * np.cumprod(step, axis=0)
+    previous_factor = np.vstack([last_factor, factor[:-1]])
+    dividend = np.where(ex, names.dividend_yield / 4 * previous_value * previous_factor, 0.0)
+    return factor, dividend
 
 
 @contextmanager
@@ -197,21 +234,38 @@ class SyntheticMarket:
 
     def bars(self) -> Iterator[Bars]:
         """Bars of every session (history and the extra day), one calendar year at a time."""
-        close, first = self.names.start_price, 0
+        value, factor, first = self.names.start_price, np.ones(len(self.names)), 0
         for year in np.unique(self.sessions.year):
             days = self.sessions[self.sessions.year == year]
-            bars = simulate(self.names, days, first, close, self.streams(int(year)))
-            close, first = bars.close[-1], first + len(days)
+            bars = simulate(self.names, days, first, value, factor, self.streams(int(year)))
+            value, factor, first = bars.close[-1] / bars.factor[-1], bars.factor[-1], first + len(days)
             yield bars
+
+    def final_factor(self, day: pd.Timestamp | None = None) -> np.ndarray:
+        """K on a session (default: the market's last): the basis of the adjusted closes written as of that day.
+        Canonical history files are adjusted as of the last session, as a vendor that restates its history with
+        each delivery does."""
+        day = self.sessions[-1] if day is None else day
+        for bars in self.bars():
+            if day in bars.days:
+                return bars.factor[bars.days.get_loc(day)]
+        raise ValueError(f"{day} is not a session of this market")
+
+    def history_frame(self, basis_day: pd.Timestamp | None = None) -> pd.DataFrame:
+        """Every canonical history row (before the extra day), adjusted closes as of `basis_day` (default: the
+        market's last session)."""
+        final = self.final_factor(basis_day)
+        frames = [b.select(b.days < self.extra_day).frame(self.names.tickers, final) for b in self.bars()]
+        return pd.concat(frames, ignore_index=True)
 
     def write_history(self, landing: Path) -> list[Path]:
         """One canonical Parquet file per calendar year of history: <landing>/prices/canonical/history_YYYY.parquet."""
-        written = []
+        written, final = [], self.final_factor()
         for bars in self.bars():
             history = bars.select(bars.days < self.extra_day)
             if len(history.days):
                 path = landing.joinpath(*PRICE_DIR, f"history_{history.days[0].year}.parquet")
-                written.append(write_parquet(history.frame(self.names.tickers), path))
+                written.append(write_parquet(history.frame(self.names.tickers, final), path))
         return written
 
     def write_extra_day(self, landing: Path) -> Path:
@@ -220,6 +274,74 @@ class SyntheticMarket:
         frame = last.select(last.days == self.extra_day).frame(self.names.tickers)
         frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
         return write_csv(frame, landing.joinpath(*PRICE_DIR, f"prices_{self.extra_day.date()}.csv"))
+
+    def actions(self, through: pd.Timestamp | None = None) -> pd.DataFrame:
+        """Every split and cash dividend (ticker, ex_date, split_ratio, dividend as paid) through a day (default:
+        the history's last), one row per ticker and ex-date."""
+        through = self.history_days[-1] if through is None else through
+        rows = []
+        for bars in self.bars():
+            keep = bars.days <= through
+            split, dividend = bars.split[keep], bars.dividend[keep]
+            day, name = np.nonzero((split != 1) | (dividend > 0))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "ticker": self.names.tickers[name],
+                        "ex_date": bars.days[keep][day],
+                        "split_ratio": split[day, name],
+                        "dividend": dividend[day, name],
+                    }
+                )
+            )
+        return pd.concat(rows, ignore_index=True).sort_values(["ticker", "ex_date"], ignore_index=True)
+
+    def write_actions(self, landing: Path, tickers: list[str] | None = None) -> list[Path]:
+        """Each ticker's splits and dividends in Yahoo's actions layout (Date,Dividends,Stock Splits; dividends on
+        the basis of later splits, as Yahoo gives them; a header only for a ticker with none):
+        <landing>/corporate_actions/yahoo_actions/<TICKER>.csv."""
+        actions, written = self.actions(), []
+        for ticker in tickers or list(self.names.tickers):
+            own = actions[actions["ticker"] == ticker]
+            later_splits = own["split_ratio"][::-1].cumprod()[::-1].shift(-1, fill_value=1.0)
+            frame = pd.DataFrame(
+                {
+                    "Date": own["ex_date"].dt.strftime("%Y-%m-%d"),
+                    "Dividends": (own["dividend"] / later_splits).map(repr),
+                    "Stock Splits": np.where(own["split_ratio"] != 1, own["split_ratio"], 0.0),
+                }
+            )
+            written.append(write_csv(frame, landing.joinpath(*ACTIONS_DIR, f"{ticker}.csv")))
+        return written
+
+    def write_stooq(self, landing: Path, tickers: list[str] | None = None) -> list[Path]:
+        """Stooq's layout: one file per ticker of adjusted bars only (every split and dividend through the
+        history's last session applied), volume on the basis of later splits: <landing>/prices/stooq/<t>.us.txt."""
+        rows, written = self.history_frame(self.history_days[-1]), []
+        scale = rows["adj_close"] / rows["close"]
+        later_splits = self._later_splits(rows)
+        bars = pd.DataFrame(
+            {
+                "Date": rows["date"].dt.strftime("%Y-%m-%d"),
+                **{column.title(): rows[column] * scale for column in ("open", "high", "low", "close")},
+                "Volume": rows["volume"] * later_splits,
+                "OpenInt": 0,
+                "ticker": rows["ticker"].astype(str),
+            }
+        )
+        for ticker in tickers or list(self.names.tickers):
+            own = bars[bars["ticker"] == ticker].drop(columns="ticker")
+            written.append(write_csv(own, landing.joinpath(*STOOQ_DIR, f"{ticker.lower()}.us.txt")))
+        return written
+
+    def _later_splits(self, rows: pd.DataFrame) -> np.ndarray:
+        """For each row, the product of the splits of its ticker after its date (through the history)."""
+        splits = self.actions()
+        splits = splits[splits["split_ratio"] != 1]
+        out = np.ones(len(rows))
+        for ticker, ex_date, ratio in splits[["ticker", "ex_date", "split_ratio"]].itertuples(index=False):
+            out[((rows["ticker"] == ticker) & (rows["date"] < ex_date)).to_numpy()] *= ratio
+        return out
 
     def securities(self) -> pd.DataFrame:
         """Security master rows: ticker, name, GICS sector and sub-industry, CIK."""
@@ -247,6 +369,9 @@ class SyntheticMarket:
         """One annual 10-K row per ticker and fiscal year, period ending 12/31."""
         years = self.fiscal_years()
         values = draw_fundamentals(self.names, len(years), np.random.default_rng([self.seed, 1]))
+        reported = values["Estimated Shares Outstanding"] * self.splits_through(years)  # as reported, after splits
+        values["Estimated Shares Outstanding"] = np.rint(reported).astype(np.int64)
+        values["Earnings Per Share"] = np.round(values["Net Income"] / reported, 2)
         frame = pd.DataFrame(
             {
                 "Ticker Symbol": np.repeat(self.names.tickers, len(years)),
@@ -257,6 +382,16 @@ class SyntheticMarket:
         for column, matrix in values.items():
             frame[column] = matrix.ravel()
         return frame[FUNDAMENTALS_HEADER]
+
+    def splits_through(self, years: np.ndarray) -> np.ndarray:
+        """(names, years): the product of each name's split ratios with an ex-date on or before 12/31 of the year."""
+        splits = self.actions(self.sessions[-1])
+        splits = splits[splits["split_ratio"] != 1]
+        out = np.ones((len(self.names), len(years)))
+        index = {ticker: i for i, ticker in enumerate(self.names.tickers)}
+        for ticker, ex_date, ratio in splits[["ticker", "ex_date", "split_ratio"]].itertuples(index=False):
+            out[index[ticker], years >= ex_date.year] *= ratio
+        return out
 
     def write_fundamentals(self, landing: Path) -> Path:
         """The annual fundamentals CSV: <landing>/fundamentals/annual_csv/fundamentals_annual.csv."""

@@ -20,7 +20,8 @@ def ticker_from_yahoo_name(name: str) -> str | None:
 
 
 def parse_yahoo(path: Path) -> pd.DataFrame:
-    """Rows on the adjusted basis (Adj Close / Close scales the bar); Yahoo's 'null' cells become missing."""
+    """Rows on the adjusted basis (Adj Close / Close scales the bar); Yahoo's 'null' cells become missing. Yahoo's
+    Close is itself adjusted for splits, so the as-traded close is not known from this file."""
     ticker = ticker_from_yahoo_name(path.name)
     if ticker is None:
         raise VendorFileError(f"file name {path.name!r} does not carry a valid ticker")
@@ -30,7 +31,7 @@ def parse_yahoo(path: Path) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(raw["Date"], format="%Y-%m-%d", errors="coerce")
     frame["ticker"] = ticker
     frame["source_line"] = raw["source_line"]
-    return adjusted(frame)[PRICE_COLUMNS]
+    return adjusted(frame, as_traded=False)[PRICE_COLUMNS]
 
 
 LAYOUT = Layout(

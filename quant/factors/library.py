@@ -16,7 +16,8 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def _market_cap(x: FactorInputs) -> np.ndarray:
-    return x.close * x.fundamental("shares_outstanding")
+    """Price times shares on one basis as of each day (see FactorInputs.market_cap); NaN without a basis."""
+    return x.market_cap()
 
 
 @factor("momentum_12_1", 252, ("close",), "return from t-252 to t-21")
@@ -54,19 +55,19 @@ def idio_vol_252d(x: FactorInputs) -> np.ndarray:
     return np.sqrt(rolling_beta(x.returns, x.benchmark_returns, 252, 200)[1] * TRADING_DAYS_PER_YEAR)
 
 
-@factor("size", 0, ("close", "fundamentals"), "log market cap")
+@factor("size", 0, ("close", "fundamentals", "basis"), "log market cap")
 def size(x: FactorInputs) -> np.ndarray:
     cap = _market_cap(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cap > 0, np.log(cap), np.nan)
 
 
-@factor("book_to_price", 0, ("close", "fundamentals"), "equity / market cap")
+@factor("book_to_price", 0, ("close", "fundamentals", "basis"), "equity / market cap")
 def book_to_price(x: FactorInputs) -> np.ndarray:
     return _ratio(x.fundamental("total_equity"), _market_cap(x))
 
 
-@factor("earnings_yield", 0, ("close", "fundamentals"), "net income / market cap")
+@factor("earnings_yield", 0, ("close", "fundamentals", "basis"), "net income / market cap")
 def earnings_yield(x: FactorInputs) -> np.ndarray:
     return _ratio(x.fundamental("net_income"), _market_cap(x))
 

@@ -9,12 +9,15 @@ import numpy as np
 
 from quant.registry import Registry
 
-INPUTS = ("close", "returns", "dollar_volume", "benchmark_returns", "benchmark_close", "fundamentals")
+INPUTS = ("close", "returns", "dollar_volume", "benchmark_returns", "benchmark_close", "fundamentals", "basis")
+SHARES_ON_PRICE_BASIS = "shares_on_price_basis"  # reported shares times F at their period end (quant/basis.py)
 
 
 @dataclass(frozen=True)
 class FactorInputs:
-    """Matrices over (trading day x ticker), each cell known at the close of its day; benchmark series per day."""
+    """Matrices over (trading day x ticker), each cell known at the close of its day; benchmark series per day.
+    close is on the adjusted basis; basis is F (as-traded / adjusted close, NaN where the name has none);
+    fundamentals are as reported, plus SHARES_ON_PRICE_BASIS, the share count on the adjusted price basis."""
 
     close: np.ndarray
     returns: np.ndarray
@@ -22,9 +25,15 @@ class FactorInputs:
     benchmark_close: np.ndarray
     benchmark_returns: np.ndarray
     fundamentals: dict[str, np.ndarray]
+    basis: np.ndarray | None = None
 
     def fundamental(self, metric: str) -> np.ndarray:
         return self.fundamentals.get(metric, np.full_like(self.close, np.nan))
+
+    def market_cap(self) -> np.ndarray:
+        """Adjusted close times the shares on the same basis; NaN where the day's basis is unknown."""
+        known = np.isfinite(self.basis) if self.basis is not None else np.zeros_like(self.close, dtype=bool)
+        return np.where(known, self.close * self.fundamental(SHARES_ON_PRICE_BASIS), np.nan)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ SELECT min(first_date), max(last_date) FROM landing_manifest WHERE dataset = 'pr
 CHANGED_RAW_ROWS_SQL = """
 WITH new AS (
     SELECT date::DATE AS date, ticker::VARCHAR AS ticker, open, high, low, close, volume,
-           source_line::BIGINT AS source_line
+           as_traded_close::DOUBLE AS as_traded_close, source_line::BIGINT AS source_line
     FROM incoming_rows
 ), old AS (
-    SELECT date, ticker, open, high, low, close, volume, source_line FROM raw_prices WHERE source_file = $key
+    SELECT date, ticker, open, high, low, close, volume, as_traded_close, source_line
+    FROM raw_prices WHERE source_file = $key
 ), changed AS (
     (SELECT * FROM new EXCEPT ALL SELECT * FROM old) UNION ALL (SELECT * FROM old EXCEPT ALL SELECT * FROM new)
 )

@@ -31,6 +31,8 @@ SELECT raw.*, calendar.day_index, CASE
     WHEN greatest(open, high, low, close) > $max_price THEN 'absurd_price'
     WHEN high < low THEN 'high_below_low'
     WHEN close > high OR close < low THEN 'close_outside_range'
+    WHEN as_traded_close IS NOT NULL AND NOT (isfinite(as_traded_close) AND as_traded_close > 0)
+        THEN 'invalid_as_traded_close'
     WHEN volume IS NULL THEN 'missing_volume'
     WHEN NOT isfinite(volume) THEN 'non_finite_volume'
     WHEN volume < 0 THEN 'negative_volume'
@@ -113,7 +115,7 @@ WHERE a.reason IS NULL AND b.reason IS NULL AND abs(a.close / b.close - 1) > $to
   AND a.date >= $start AND a.date < $end
 ORDER BY difference DESC
 """
-BAR = "date, ticker, open, high, low, close, volume, vendor"
+BAR = "date, ticker, open, high, low, close, volume, vendor, as_traded_close"
 CHANGED_DAYS_SQL = f"""
 WITH old AS (SELECT {BAR} FROM prices WHERE date >= $start AND date < $end),
 new AS (SELECT {BAR} FROM picked_prices WHERE reason IS NULL AND date >= $start AND date < $end)
@@ -131,6 +133,16 @@ QUARANTINE_PICKED = """
 INSERT INTO quarantine SELECT 'prices', date, ticker, reason, vendor, source_file, source_line, timezone('UTC', now())
 FROM {table} WHERE reason IS NOT NULL AND date >= $start AND date < $end
 """
+REBASE_SQL = [
+    """CREATE OR REPLACE TEMP TABLE day_basis AS
+       SELECT ticker, factor FROM price_basis WHERE $day BETWEEN first_date AND last_date""",
+    """UPDATE prices SET open = open * d.factor, high = high * d.factor, low = low * d.factor,
+                         close = close * d.factor
+       FROM day_basis d WHERE prices.ticker = d.ticker AND prices.date <= $day""",
+    """UPDATE price_basis SET factor = price_basis.factor / d.factor, last_date = least(last_date, $day)
+       FROM day_basis d WHERE price_basis.ticker = d.ticker""",
+    "DELETE FROM price_basis WHERE first_date > $day",
+]
 LATEST_CLOSES_SQL = f"""
 SELECT ticker, close FROM prices WHERE {member_of("ticker")} AND date <= ?
 QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) = 1
@@ -169,6 +181,11 @@ class PriceQueries(Session):
             disagreements = self.conn.execute(DISAGREEMENT_SQL, {**window, "tolerance": rules.vendor_tolerance}).df()
             kept = self.conn.execute(KEPT_MOVES_SQL, window).df()
         return PriceValidation(missing, disagreements, kept, changed)
+
+    def rebase_as_of(self, day: Day) -> None:
+        with self.transaction():
+            for statement in REBASE_SQL:
+                self.conn.execute(statement, {"day": day})
 
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
         rows = self.conn.execute(LATEST_CLOSES_SQL, [list(tickers), on_or_before]).df()

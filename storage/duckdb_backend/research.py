@@ -21,12 +21,13 @@ WITH history AS (
     FROM prices p JOIN calendar c USING (date)
     WHERE p.date >= (SELECT min(date) FROM calendar)
 )
-SELECT date, ticker, close, adv21, history_days::INTEGER AS history_days
-FROM history
-WHERE date BETWEEN ? AND ?
-  AND close >= ? AND adv21 >= ? AND history_days >= ?
-  AND ticker IN (SELECT ticker FROM securities) AND ticker <> ?
-"""
+SELECT h.date, h.ticker, h.close, h.adv21, h.history_days::INTEGER AS history_days
+FROM history h
+LEFT JOIN price_basis b ON b.ticker = h.ticker AND h.date BETWEEN b.first_date AND b.last_date
+WHERE h.date BETWEEN ? AND ?
+  AND h.close * coalesce(b.factor, 1) >= ? AND h.adv21 >= ? AND h.history_days >= ?
+  AND h.ticker IN (SELECT ticker FROM securities) AND h.ticker <> ?
+"""  # the minimum price is a traded price: the adjusted close times F where the name has a basis
 
 # the weighted terms summed in factor order: a parallel sum adds them in whatever order threads finish
 COMPOSITE_SQL = """

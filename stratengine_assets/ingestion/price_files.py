@@ -14,7 +14,7 @@ from storage.warehouse import Warehouse, eq
 from vendors.files import VendorFileError
 from vendors.registry import layout_for
 
-RAW_ROW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "source_line"]
+RAW_ROW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "as_traded_close", "source_line"]
 
 
 @dataclass

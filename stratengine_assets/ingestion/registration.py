@@ -43,6 +43,7 @@ MANIFEST_KEYS = [
     "ingested_at",
 ]
 READABLE = ("registered", "duplicate")
+REFERENCE_DATASETS = ("securities", "fundamentals", "corporate_actions")
 # store, {asset: partition keys} changed at the source, tickers whose price rows changed (None: any), reason
 OnChange = Callable[[Warehouse, dict[str, set[str]], set[str] | None, str], None]
 
@@ -104,7 +105,7 @@ class Registrar:
     def register(self, landed: LandedFile, seen: pd.Series | None) -> None:
         if seen is not None and seen["version"] == landed.version:
             return
-        checksum = file_digest(self.zone.local_path(landed))
+        checksum = content_id(landed, file_digest(self.zone.local_path(landed)))
         if seen is not None and seen["checksum"] == checksum:
             self.store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
             return
@@ -220,16 +221,21 @@ class Registrar:
         record = _record(landed, checksum, "failed" if error else "registered", error)
         with self.store.transaction():
             self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
-            self.changed(self.reference_marks(landed.dataset, parsed), None, f"{landed.key} changed")
+            self.changed(self.reference_marks(landed.dataset, parsed, landed.key), None, f"{landed.key} changed")
         if error:
             self.found.failed[landed.key] = error
         self.found.events.append(f"{landed.key}: {error or 'new or changed'}")
 
-    def reference_marks(self, dataset: str, parsed) -> dict[str, set[str]]:
-        """The partitions a reference file affects: the security master, or the fundamentals of the tickers it
-        names (every known ticker when it names its filer by CIK or cannot be read)."""
+    def reference_marks(self, dataset: str, parsed, key: str = "") -> dict[str, set[str]]:
+        """The partitions a reference file affects: the security master, the corporate actions of the ticker its
+        name carries, or the fundamentals of the tickers it names (every known ticker when it names its filer by
+        CIK or cannot be read)."""
         if dataset == "securities":
             return {"securities": {UNPARTITIONED}}
+        if dataset == "corporate_actions":
+            layout = layout_for(key.split("/")[1], dataset) if key.count("/") == 2 else None
+            ticker = layout.ticker_from_name(key.rsplit("/", 1)[1]) if layout and layout.ticker_from_name else None
+            return {"corporate_actions": {ticker} if ticker else set(self.tickers)}
         named = set() if parsed is None or parsed.cik is not None else set(parsed.rows["ticker"].dropna())
         return {"fundamentals": (named & set(self.tickers)) or set(self.tickers)}
 
@@ -258,8 +264,8 @@ class Registrar:
             if seen["dataset"] == "prices":
                 rows = self.store.distinct("raw_prices", ["date", "ticker"], eq("source_file", key))
                 self.price_rows_changed(rows, f"{key} removed")
-            elif seen["dataset"] in ("securities", "fundamentals") and seen["status"] == "registered":
-                self.changed(self.reference_marks(seen["dataset"], None), None, f"{key} removed")
+            elif seen["dataset"] in REFERENCE_DATASETS and seen["status"] == "registered":
+                self.changed(self.reference_marks(seen["dataset"], None, key), None, f"{key} removed")
             self.store.delete("landing_manifest", eq("key", key))
             self.store.delete("quarantine", eq("dataset", "raw_prices"), eq("source_file", key))
         self.found.events.append(f"{key}: removed")
@@ -283,7 +289,7 @@ class Registrar:
                 days = pd.DataFrame({"date": trading_days(row.first_date, row.last_date), "ticker": None})
                 self.price_rows_changed(days, f"{row.key} is now {status}", every_name=True)
             elif row.dataset != "prices":
-                self.changed(self.reference_marks(row.dataset, None), None, f"{row.key} is now {status}")
+                self.changed(self.reference_marks(row.dataset, None, row.key), None, f"{row.key} is now {status}")
         self.found.events.append(f"{row.key}: {status}{'' if error is None else f' ({error})'}")
 
     def price_rows_changed(self, rows: pd.DataFrame, reason: str, every_name: bool = False) -> None:
@@ -306,6 +312,17 @@ class Registrar:
 def _holds_no_rows(seen: pd.Series | None) -> bool:
     """True when the key has no readable version registered (its rows in raw_prices are none)."""
     return seen is None or seen["status"] != "registered"
+
+
+def content_id(landed: LandedFile, digest: str) -> str:
+    """What makes two files copies of each other: their bytes, and the ticker the name carries for layouts that
+    take it from there (two Yahoo files with only a header say the same of two different tickers)."""
+    try:
+        layout = layout_for(landed.vendor, landed.dataset)
+    except VendorFileError:
+        return digest
+    ticker = layout.ticker_from_name(landed.name) if layout.ticker_from_name else None
+    return digest if ticker is None else f"{digest}:{ticker}"
 
 
 def _duplicate_of(key: str) -> dict:

@@ -36,7 +36,7 @@ from stratengine_assets.ingestion.registration import Registration, register_fil
 from stratengine_assets.lineage.graph import asset_graph
 from stratengine_assets.lineage.propagation import Domain, downstream
 
-INGESTION = ("raw_prices", "prices", "securities", "fundamentals")
+INGESTION = ("raw_prices", "prices", "securities", "fundamentals", "corporate_actions")
 ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio")
 RESEARCH = ("backtest_grid", "oos_simulation")
 TRIGGER_TAG = "stratengine/trigger"

@@ -4,8 +4,10 @@ A trading-day child reading a parent's days [t + start, t + end] is stale on [d 
 changed on day d; a self-dependent asset (the book a portfolio carries) is then stale on every later day too. An
 unpartitioned parent or child stands for all partitions of the other side. Two edges are not followed here: a
 ticker-partitioned child of a trading-day parent (frac_diff) takes the tickers whose rows changed, which only the
-registration knows, and a trading-day child of a ticker-partitioned parent (factors of fundamentals) is marked by
-the parent itself, for the days its changed facts reach.
+registration knows, and a trading-day child of a ticker-partitioned parent (factors of fundamentals, universe and
+factors of price_basis) is marked by the parent itself, for the days its changed rows reach. A ticker-partitioned
+child of a ticker-partitioned parent through an identity mapping (price_basis of corporate_actions) takes the
+same tickers.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def _children(graph, child: AssetKey, parent: AssetKey, changed: set[str], domai
         return _reached_days(graph.get_partition_mapping(child, parent), changed, domain)
     if not _by_day(child_def) and _by_day(parent_def):
         return set() if names is None else set(names) & set(domain.tickers)
+    if isinstance(graph.get_partition_mapping(child, parent), IdentityPartitionMapping):
+        return set(changed) & set(domain.tickers)  # a ticker's reader of a ticker-partitioned parent
     return set()
 
 

@@ -14,9 +14,11 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
+from quant.basis import basis_matrix, rebased_shares
 from quant.calendar import shift_trading_days, trading_days
 from quant.factors import FACTORS, FactorInputs
 from quant.factors.math import sector_neutral, winsorized_zscores
+from quant.factors.registry import SHARES_ON_PRICE_BASIS
 from quant.fundamentals import MAX_AGE_DAYS, as_of
 from quant.panel import daily_returns, forward_fill, to_matrix
 from resources import PipelineSettings, WarehouseResource
@@ -29,6 +31,7 @@ from stratengine_assets.ingestion.securities import securities
 from stratengine_assets.research.universe import universe
 
 PRICE_GAP_FILL_DAYS = 5
+SHOWN_NAMES = 50
 
 
 def load_inputs(
@@ -46,6 +49,8 @@ def load_inputs(
         columns=["ticker", "metric", "period_end", "known_at", "value"],
     )
     reference = store.read("prices", eq("ticker", benchmark), span, columns=["date", "ticker", "close"])
+    segments = store.read("price_basis", isin("ticker", tickers))
+    shares = rebased_shares(facts, segments).assign(metric=SHARES_ON_PRICE_BASIS)
     close = forward_fill(to_matrix(bars, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
     benchmark_close = forward_fill(
         to_matrix(reference, "close", days, pd.Index([benchmark])), limit=PRICE_GAP_FILL_DAYS
@@ -56,7 +61,11 @@ def load_inputs(
         dollar_volume=to_matrix(bars, "dollar_volume", days, tickers),
         benchmark_close=benchmark_close[:, 0],
         benchmark_returns=daily_returns(benchmark_close)[:, 0],
-        fundamentals={metric: as_of(group, days, tickers, MAX_AGE_DAYS) for metric, group in facts.groupby("metric")},
+        fundamentals={
+            metric: as_of(group, days, tickers, MAX_AGE_DAYS)
+            for metric, group in pd.concat([facts, shares], ignore_index=True).groupby("metric")
+        },
+        basis=forward_fill(basis_matrix(segments, days, tickers), limit=PRICE_GAP_FILL_DAYS),
     )
     return days, tickers, inputs
 
@@ -104,6 +113,7 @@ def factor_rows(
         universe,
         AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-FACTOR_HISTORY, 0, True)),
         AssetDep("fundamentals", partition_mapping=AllPartitionMapping()),
+        AssetDep("price_basis", partition_mapping=AllPartitionMapping()),
         securities,
     ],
 )
@@ -119,6 +129,8 @@ def factors(
         days, tickers, inputs = load_inputs(store, first, last, benchmark)
         members = np.isfinite(store.read_panel("universe", "close", days, tickers))
         sectors = sector_codes(store, tickers)
+        in_range = days >= first
+        unbased = [str(t) for t in tickers[~np.isfinite(inputs.basis[in_range]).any(axis=0)]]
         with store.transaction():
             store.delete("factors", between("date", first, last))
             for rows in factor_rows(days, tickers, inputs, members, sectors, first):
@@ -133,5 +145,12 @@ def factors(
             "rows": sum(coverage.values()),
             "names": len(tickers),
             "rows_by_factor": MetadataValue.json(coverage),
+            "names_without_price_basis": len(unbased),
+            "without_price_basis": MetadataValue.md(
+                f"size, book_to_price and earnings_yield not computed (adjusted prices only, no corporate "
+                f"actions): {', '.join(unbased[:SHOWN_NAMES])}{' ...' if len(unbased) > SHOWN_NAMES else ''}"
+                if unbased
+                else "none"
+            ),
         }
     )

@@ -32,6 +32,7 @@ def known_on(day: pd.Timestamp, since: pd.Timestamp) -> dict[str, list[Where]]:
     """What was known at the close of `day`; model strategies also train on earlier days' stored factors."""
     return {
         "prices": [at_most("date", day)],
+        "price_basis": [at_most("first_date", day)],
         "fundamentals": [at_most("known_at", day)],
         "securities": [],
         "factors": [before("date", day), at_least("date", since)],
@@ -65,13 +66,17 @@ def recompute(
 ) -> pd.DataFrame:
     """Copy the inputs known on `day` into a scratch warehouse and run universe, factors, signals there.
 
-    Model strategies also get the stored factors of the days their training reads: those days' own
-    point-in-time correctness is what this check verifies on the days it runs on."""
+    The copy's prices are re-based to `day` (splits and dividends after it undone), as a vendor would have shipped
+    them then: a factor that mixes an adjusted price with an as-reported share count differs there. Model strategies
+    also get the stored factors of the days their training reads: those days' own point-in-time correctness is what
+    this check verifies on the days it runs on."""
     copy = WarehouseResource(database=str(scratch / "as_of.duckdb"))
     with copy.session():
         pass  # the scratch file, with the schema
     with warehouse.session() as store:
         store.copy_slices(copy.database, known_on(day, model_history_start(settings.strategy_book(), day)))
+    with copy.session() as store:
+        store.rebase_as_of(day)  # prices as adjusted on that day: no split or dividend after it is applied
     key = str(day.date())
     resources = {"warehouse": copy, "settings": settings}
     for asset in (universe, factors, signals):

@@ -1,6 +1,13 @@
 """universe: the investable names of each trading day, from data known that day."""
 
-from dagster import AssetDep, AssetExecutionContext, Failure, MaterializeResult, TimeWindowPartitionMapping
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    TimeWindowPartitionMapping,
+)
 
 from quant.calendar import sessions_around
 from resources import PipelineSettings, WarehouseResource
@@ -18,13 +25,18 @@ ADV_WINDOW = 21
 @trading_day_asset(
     group_name="research",
     kinds={"duckdb"},
-    deps=[AssetDep(prices, partition_mapping=TimeWindowPartitionMapping(1 - UNIVERSE_HISTORY, 0, True)), securities],
+    deps=[
+        AssetDep(prices, partition_mapping=TimeWindowPartitionMapping(1 - UNIVERSE_HISTORY, 0, True)),
+        AssetDep("price_basis", partition_mapping=AllPartitionMapping()),
+        securities,
+    ],
 )
 def universe(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
 ) -> MaterializeResult:
-    """Names in the security master passing price, 21-day dollar volume and history filters that day. With no
-    security master, or no price on the days, it fails and says which input is missing."""
+    """Names in the security master passing price (as traded, where the name's basis is known), 21-day dollar
+    volume and history filters that day. With no security master, or no price on the days, it fails and says which
+    input is missing."""
     rules = settings.strategy_book().universe
     first, last = partition_dates(context)
     calendar = sessions_around(first, last, before=int(rules.history_window))

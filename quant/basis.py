@@ -1,0 +1,138 @@
+"""The adjustment basis of a name's prices: F = as-traded close / adjusted close, per day.
+
+Vendors ship closes adjusted for every later split and dividend (Stooq), or both closes (the canonical layout).
+A value that combines a price with a share count or a per-share figure needs both on one basis as of its day:
+the adjusted close times the reported shares re-based by F at the period the shares were reported for
+(`rebased_shares`), which is the as-traded close times the shares the holder of the reported ones owns that day.
+
+F comes from the as-traded close where every row of the name has one, else from the name's corporate actions
+(every split and cash dividend, as paid), walking back from the name's last row (F = 1 there) over each ex-date e:
+C(e-1) = (C(e) / r) / (1 + C(e) d / (r A(e-1))), with C = 1 / F, r the split ratio, d the dividend and A the
+adjusted close of the session before e (the CRSP convention: a dividend scales earlier prices by 1 - d / close).
+A name with neither has no basis, and nothing that needs one is computed for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SEGMENT_COLUMNS = ["ticker", "first_date", "last_date", "factor", "source"]
+SAME_FACTOR = 1e-9  # consecutive as-traded rows whose F differs less than this (relative) share a segment
+EARLY_PERIOD_DAYS = 7  # a period end this close before a name's first priced day takes that day's F
+
+
+def action_problems(actions: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.Series:
+    """Why each corporate action (ticker, ex_date, split_ratio, dividend) cannot be used (None where it can)."""
+    reason = pd.Series(None, index=actions.index, dtype="object")
+    key = ["ticker", "ex_date"]
+    values = actions[["split_ratio", "dividend"]]
+    reason[actions.duplicated([*key, "split_ratio", "dividend"], keep="first")] = "duplicate_action"
+    reason[values.assign(**actions[key]).groupby(key)["split_ratio"].transform("nunique") > 1] = "conflicting_action"
+    reason[actions.groupby(key)["dividend"].transform("nunique") > 1] = "conflicting_action"
+    reason[~actions["ex_date"].isin(sessions)] = "non_trading_day"
+    reason[~(np.isfinite(actions["dividend"]) & (actions["dividend"] >= 0))] = "invalid_dividend"
+    reason[~(np.isfinite(actions["split_ratio"]) & (actions["split_ratio"] > 0))] = "invalid_split"
+    reason[actions["ex_date"].isna()] = "unparseable_date"
+    return reason
+
+
+def basis_segments(closes: pd.DataFrame, actions: pd.DataFrame, covered: set[str]) -> tuple[pd.DataFrame, dict]:
+    """Each name's F as runs of days (SEGMENT_COLUMNS), and the names without a basis with why. `closes`: date,
+    ticker, close (adjusted), as_traded_close (NaN where unknown); `actions`: ticker, ex_date, split_ratio,
+    dividend (as paid); `covered`: the names whose actions are complete."""
+    segments, missing = [], {}
+    by_ticker = dict(tuple(actions.groupby("ticker"))) if len(actions) else {}
+    for ticker, rows in closes.sort_values(["ticker", "date"]).groupby("ticker", sort=True):
+        dates, close = pd.DatetimeIndex(rows["date"]), rows["close"].to_numpy(dtype=float)
+        as_traded = rows["as_traded_close"].to_numpy(dtype=float)
+        if np.isfinite(as_traded).all():
+            factor, source = as_traded / close, "as_traded"
+        elif ticker in covered:
+            own = by_ticker.get(ticker, actions.iloc[0:0])
+            factor, source = factor_from_actions(dates, close, own), "corporate_actions"
+        else:
+            missing[str(ticker)] = "adjusted prices only and no corporate actions landed"
+            continue
+        segments.append(_runs(str(ticker), dates, factor, source))
+    frame = pd.concat(segments, ignore_index=True) if segments else pd.DataFrame(columns=SEGMENT_COLUMNS)
+    return frame, missing
+
+
+def factor_from_actions(dates: pd.DatetimeIndex, close: np.ndarray, actions: pd.DataFrame) -> np.ndarray:
+    """F per row from the name's actions, 1 on its last row (see the module docstring)."""
+    factor = np.ones(len(dates))
+    inside = actions[(actions["ex_date"] > dates[0]) & (actions["ex_date"] <= dates[-1])]
+    c = 1.0
+    for ex_date, ratio, dividend in inside.sort_values("ex_date", ascending=False)[
+        ["ex_date", "split_ratio", "dividend"]
+    ].itertuples(index=False):  # one step per action, a few per name and year
+        before = int(dates.searchsorted(ex_date, side="left")) - 1
+        c = (c / ratio) / (1 + c * dividend / (ratio * close[before]))
+        factor[: before + 1] = 1.0 / c
+    return factor
+
+
+def _runs(ticker: str, dates: pd.DatetimeIndex, factor: np.ndarray, source: str) -> pd.DataFrame:
+    """Consecutive days of (nearly) the same F as one segment each."""
+    breaks = np.flatnonzero(np.abs(factor[1:] / factor[:-1] - 1) > SAME_FACTOR) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks - 1, [len(dates) - 1]])
+    return pd.DataFrame(
+        {
+            "ticker": ticker,
+            "first_date": dates[starts],
+            "last_date": dates[ends],
+            "factor": factor[starts],
+            "source": source,
+        }
+    )
+
+
+def basis_matrix(segments: pd.DataFrame, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    """F on each (day, ticker) a segment covers; NaN elsewhere."""
+    out = np.full((len(days), len(tickers)), np.nan)
+    if segments.empty:
+        return out
+    col = tickers.get_indexer(segments["ticker"])
+    start = days.searchsorted(pd.DatetimeIndex(segments["first_date"]), side="left")
+    stop = days.searchsorted(pd.DatetimeIndex(segments["last_date"]), side="right")
+    keep = (col >= 0) & (stop > start)
+    lengths = (stop - start)[keep]
+    rows = np.repeat(start[keep], lengths) + (
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    out[rows, np.repeat(col[keep], lengths)] = np.repeat(segments["factor"].to_numpy(dtype=float)[keep], lengths)
+    return out
+
+
+def factor_on(segments: pd.DataFrame, tickers: pd.Series, dates: pd.Series) -> np.ndarray:
+    """F of each (ticker, date): the segment holding the name's last priced day on or before the date; a date
+    up to EARLY_PERIOD_DAYS before the name's first priced day takes that day's F; NaN otherwise."""
+    out = np.full(len(tickers), np.nan)
+    if segments.empty or not len(tickers):
+        return out
+    ordered = segments.sort_values(["ticker", "first_date"])
+    asked = pd.DataFrame(
+        {"ticker": tickers.to_numpy(), "date": pd.to_datetime(dates).to_numpy(), "at": range(len(tickers))}
+    )
+    for ticker, wanted in asked.groupby("ticker"):
+        own = ordered[ordered["ticker"] == ticker]
+        if own.empty:
+            continue
+        first = pd.DatetimeIndex(own["first_date"])
+        index = first.searchsorted(pd.DatetimeIndex(wanted["date"]), side="right") - 1
+        early = (index < 0) & ((first[0] - pd.DatetimeIndex(wanted["date"])).days <= EARLY_PERIOD_DAYS)
+        index = np.where(early, 0, index)
+        found = own["factor"].to_numpy(dtype=float)[np.maximum(index, 0)]
+        out[wanted["at"].to_numpy()] = np.where(index >= 0, found, np.nan)
+    return out
+
+
+def rebased_shares(facts: pd.DataFrame, segments: pd.DataFrame, metric: str = "shares_outstanding") -> pd.DataFrame:
+    """The share-count facts times F at their period end: shares on the adjusted price basis (NaN without one)."""
+    shares = facts[facts["metric"] == metric].copy()
+    shares["value"] = shares["value"].to_numpy(dtype=float) * factor_on(
+        segments, shares["ticker"], shares["period_end"]
+    )
+    return shares[np.isfinite(shares["value"])]
