@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ from quant.panel import forward_fill, forward_returns, lagged
 HORIZONS = (1, 5, 21)
 QUANTILES = 5
 MIN_CORRELATION_NAMES = 3  # fewest names a per-day correlation (IC, rank autocorrelation) is computed on
+FILTER_ZSCORE = 20.0  # alphalens' default outlier filter: get_clean_factor_and_forward_returns(filter_zscore=20)
 
 
 def _row_ranks(values: np.ndarray) -> np.ndarray:
@@ -53,6 +54,25 @@ def _qcut_probabilities(quantiles: int) -> np.ndarray:
     return np.where(quantiles * probs != np.arange(quantiles + 1), np.nextafter(probs, 1), probs)
 
 
+def row_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Per row, np.nanquantile(row, probs) (linear interpolation) to the bit, on one sort of the whole matrix instead
+    of numpy's row-by-row loop: numpy's virtual index (n - 1) * p and its two-sided lerp, copied."""
+    ordered = np.sort(values, axis=1)  # NaN sorts last
+    n = np.isfinite(values).sum(axis=1)[:, None].astype(np.float64)
+    virtual = (n - 1) * probs[None, :]
+    below = np.floor(virtual)
+    gamma = virtual - below
+    last = np.maximum(n - 1, 0).astype(np.int64)
+    lower = np.clip(below.astype(np.int64), 0, last)
+    upper = np.clip(below.astype(np.int64) + 1, 0, last)
+    lower = np.where(virtual >= n - 1, last, lower)
+    a = np.take_along_axis(ordered, lower, axis=1)
+    b = np.take_along_axis(ordered, upper, axis=1)
+    diff = b - a
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return np.where(n > 0, out, np.nan)
+
+
 def quantile_labels(factor: np.ndarray, quantiles: int = QUANTILES) -> np.ndarray:
     """Per row: pd.qcut(finite values, quantiles, labels=False) + 1; 0 if missing or the row's edges are not unique."""
     finite = np.isfinite(factor)
@@ -61,7 +81,7 @@ def quantile_labels(factor: np.ndarray, quantiles: int = QUANTILES) -> np.ndarra
     rows = finite.any(axis=1)
     if not rows.any():
         return labels
-    edges = np.nanquantile(values[rows], _qcut_probabilities(quantiles), axis=1).T  # rows x (quantiles + 1)
+    edges = row_quantiles(values[rows], _qcut_probabilities(quantiles))  # rows x (quantiles + 1)
     above = sum((values[rows] > edges[:, [k]]).astype(np.int64) for k in range(quantiles + 1))
     block = np.where(finite[rows], np.maximum(above, 1), 0)  # qcut's include_lowest puts the minimum in bin 1
     if quantiles > 1:
@@ -100,8 +120,58 @@ def quantile_turnover(labels: np.ndarray, quantile: int, lag: int = 1) -> np.nda
         return np.where((size > 0) & (size_before > 0), (now & ~before).sum(axis=1) / size, np.nan)
 
 
+def forward_return_panels(close: np.ndarray, horizons: tuple[int, ...] = HORIZONS) -> dict[int, np.ndarray]:
+    """Per horizon h: close[t + h] / close[t] - 1 on the forward-filled closes (alphalens' prices.ffill())."""
+    filled = forward_fill(close)
+    return {h: forward_returns(filled, h) for h in horizons}
+
+
+def usable_cells(factor: np.ndarray, forwards: Mapping[int, np.ndarray]) -> np.ndarray:
+    """Cells whose factor and forward return at every horizon are finite: what alphalens' dropna keeps."""
+    return np.isfinite(factor) & np.logical_and.reduce([np.isfinite(f) for f in forwards.values()])
+
+
+def zscore_outliers(forwards: Mapping[int, np.ndarray], rows: np.ndarray, filter_zscore: float) -> np.ndarray:
+    """alphalens' outlier filter (get_clean_factor_and_forward_returns(filter_zscore=...)): the cells of `rows`
+    (the factor's dates) whose forward return at any horizon is more than filter_zscore sample standard deviations
+    (ddof=1) from its ticker's mean, mean and deviation taken over the finite returns of `rows`, whether or not the
+    factor has a value there. A look-ahead, as alphalens warns: a day's verdict depends on every date's returns.
+    It never fires on a ticker with fewer than 402 returns: none of n values lies beyond (n - 1) / sqrt(n)."""
+    rows = np.asarray(rows, dtype=bool)
+    out = np.zeros(next(iter(forwards.values())).shape, dtype=bool)
+    for forward in forwards.values():
+        picked = forward[rows]
+        finite = np.isfinite(picked)
+        count = finite.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(finite, picked, 0.0).sum(axis=0) / count
+            deviation = np.where(finite, picked - mean, 0.0)
+            std = np.sqrt((deviation * deviation).sum(axis=0) / (count - 1))
+            out[rows] |= np.abs(picked - mean) > filter_zscore * std  # NaN (no return, or one) compares False
+    return out
+
+
+def sample_from_forwards(
+    factor: np.ndarray,
+    forwards: Mapping[int, np.ndarray],
+    quantiles: int = QUANTILES,
+    excluded: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """evaluation_sample on forward returns already computed, `excluded` cells (alphalens' outliers) left out."""
+    usable = usable_cells(factor, forwards)
+    if excluded is not None:
+        usable &= ~excluded
+    labels = quantile_labels(np.where(usable, factor, np.nan), quantiles)
+    inside = labels > 0
+    return labels, np.where(inside, factor, np.nan), {h: np.where(inside, f, np.nan) for h, f in forwards.items()}
+
+
 def evaluation_sample(
-    factor: np.ndarray, close: np.ndarray, horizons: tuple[int, ...] = HORIZONS, quantiles: int = QUANTILES
+    factor: np.ndarray,
+    close: np.ndarray,
+    horizons: tuple[int, ...] = HORIZONS,
+    quantiles: int = QUANTILES,
+    filter_zscore: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     """Alphalens' clean sample: quantile labels (0 = out), factor and per-horizon forward returns (NaN = out).
 
@@ -109,12 +179,14 @@ def evaluation_sample(
     enters only if its factor is finite AND its forward return is finite for EVERY horizon, so all horizons share
     the names and the last max(horizons) days drop out. Quantiles are cut per day on that sample only; a day whose
     qcut edges are not unique (heavy ties) gets no labels and leaves the sample, as alphalens drops it.
+    filter_zscore (alphalens' default is 20, ours None) also leaves out zscore_outliers, the factor's dates being
+    the rows where it has a finite value.
     """
-    forwards = {h: forward_returns(forward_fill(close), h) for h in horizons}
-    usable = np.isfinite(factor) & np.logical_and.reduce([np.isfinite(f) for f in forwards.values()])
-    labels = quantile_labels(np.where(usable, factor, np.nan), quantiles)
-    inside = labels > 0
-    return labels, np.where(inside, factor, np.nan), {h: np.where(inside, f, np.nan) for h, f in forwards.items()}
+    forwards = forward_return_panels(close, horizons)
+    excluded = None
+    if filter_zscore is not None:
+        excluded = zscore_outliers(forwards, np.isfinite(factor).any(axis=1), filter_zscore)
+    return sample_from_forwards(factor, forwards, quantiles, excluded)
 
 
 def evaluate(
@@ -123,25 +195,38 @@ def evaluate(
     days: pd.DatetimeIndex,
     horizons: tuple[int, ...] = HORIZONS,
     quantiles: int = QUANTILES,
+    filter_zscore: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Daily (day x horizon) ICs and top-minus-bottom spread, and a one-row-per-horizon summary, on evaluation_sample.
 
     Every metric (IC, quantile returns, rank autocorrelation, turnover) uses the same sample alphalens would build
-    from this factor and close, so they match alphalens on the same frame; see evaluation_sample for the rules.
+    from this factor and close with the same filter_zscore (None: no outlier filter; alphalens' default is
+    FILTER_ZSCORE), so they match alphalens on the same frame; see evaluation_sample for the rules.
     """
-    daily = daily_metrics(factor, close, days, horizons, quantiles)
+    daily = daily_metrics(factor, close, days, horizons, quantiles, filter_zscore)
     has = daily["pearson_ic"].notna() | daily["spearman_ic"].notna()
     columns = ["date", "horizon", "pearson_ic", "spearman_ic", "top_minus_bottom"]
     return daily.loc[has, columns].reset_index(drop=True), summarize(daily, quantiles)
 
 
+def quantile_columns(quantiles: int = QUANTILES) -> dict[str, list[str]]:
+    """The per-quantile column names: raw and demeaned mean forward return."""
+    ks = range(1, quantiles + 1)
+    return {"raw": [f"q{q}_return" for q in ks], "demeaned": [f"q{q}_return_demeaned" for q in ks]}
+
+
 def summarize(daily: pd.DataFrame, quantiles: int = QUANTILES, by: Sequence[str] = ("horizon",)) -> pd.DataFrame:
-    """Per horizon (or per `by`): days with an IC and their span, mean ICs, rank IC std and IR, and the means of the
-    rest. Sums run in the rows' order, so the same rows in the same order give the same figures to the bit."""
+    """Per horizon (or per `by`): days with an IC and their span, mean ICs, rank IC std and IR, and the mean over days
+    of the rest. Sums run in the rows' order, so the same rows in the same order give the same figures to the bit.
+
+    The mean over days of q<k>_return is alphalens' mean_return_by_quantile(by_date=False, demeaned=False); that of
+    q<k>_return_demeaned is its default (by_date=False, demeaned=True): alphalens also averages per-day means."""
     keys = list(by)
+    columns = quantile_columns(quantiles)
     with_ic = daily[daily["pearson_ic"].notna() | daily["spearman_ic"].notna()]
     span = with_ic.groupby(keys)["date"].agg(days="count", start_date="min", end_date="max")
-    means = daily.groupby(keys).mean(numeric_only=True)
+    rest = ["top_minus_bottom", "rank_autocorrelation", "top_turnover", "bottom_turnover"]
+    means = daily.groupby(keys)[["pearson_ic", "spearman_ic", *rest, *columns["raw"], *columns["demeaned"]]].mean()
     summary = span.join(
         means.rename(columns={"pearson_ic": "mean_pearson_ic", "spearman_ic": "mean_spearman_ic"}), how="outer"
     )
@@ -149,10 +234,8 @@ def summarize(daily: pd.DataFrame, quantiles: int = QUANTILES, by: Sequence[str]
     std = summary["spearman_ic_std"]
     summary["ic_ir"] = (summary["mean_spearman_ic"] / std).where(std > 0)
     summary["days"] = summary["days"].fillna(0).astype(int)
-    quantile_columns = [f"q{q}_return" for q in range(1, quantiles + 1)]
     order = ["days", "start_date", "end_date", "mean_pearson_ic", "mean_spearman_ic", "spearman_ic_std", "ic_ir"]
-    rest = ["top_minus_bottom", "rank_autocorrelation", "top_turnover", "bottom_turnover"]
-    return summary[order + quantile_columns + rest].reset_index()
+    return summary[order + columns["raw"] + rest + columns["demeaned"]].reset_index()
 
 
 def daily_metrics(
@@ -161,10 +244,37 @@ def daily_metrics(
     days: pd.DatetimeIndex,
     horizons: tuple[int, ...] = HORIZONS,
     quantiles: int = QUANTILES,
+    filter_zscore: float | None = None,
 ) -> pd.DataFrame:
-    """Every per-day number evaluate() averages, one row per day x horizon that has a sample: ICs, the raw mean
-    forward return per quantile, top minus bottom, rank autocorrelation and top/bottom quantile turnover."""
-    labels, clean, forwards = evaluation_sample(factor, close, horizons, quantiles)
+    """Every per-day number evaluate() summarizes, one row per day x horizon that has a sample: ICs, per quantile the
+    raw and demeaned (less the day's sample mean) mean forward return, top minus bottom, rank
+    autocorrelation and top/bottom quantile turnover."""
+    forwards = forward_return_panels(close, horizons)
+    excluded = None
+    if filter_zscore is not None:
+        excluded = zscore_outliers(forwards, np.isfinite(factor).any(axis=1), filter_zscore)
+    return sample_metrics(factor, forwards, days, quantiles, excluded)
+
+
+def _quantile_frame(labels: np.ndarray, forward: np.ndarray, quantiles: int) -> dict[str, np.ndarray]:
+    """Each day's raw and demeaned mean forward return of every quantile."""
+    columns = quantile_columns(quantiles)
+    raw = quantile_mean_returns(labels, forward, quantiles, demeaned=False)
+    demeaned = quantile_mean_returns(labels, forward, quantiles, demeaned=True)
+    return {columns["raw"][q]: raw[:, q] for q in range(quantiles)} | {
+        columns["demeaned"][q]: demeaned[:, q] for q in range(quantiles)
+    }
+
+
+def sample_metrics(
+    factor: np.ndarray,
+    forwards: Mapping[int, np.ndarray],
+    days: pd.DatetimeIndex,
+    quantiles: int = QUANTILES,
+    excluded: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """daily_metrics on forward returns already computed (forward_return_panels), `excluded` cells left out."""
+    labels, clean, forwards = sample_from_forwards(factor, forwards, quantiles, excluded)
     ranks = _row_ranks(clean)  # inside the sample factor and every forward return are finite together
     shared = {
         "rank_autocorrelation": _row_pearson(ranks, lagged(ranks, 1)),
@@ -172,17 +282,18 @@ def daily_metrics(
         "bottom_turnover": quantile_turnover(labels, 1),
     }
     sampled = (labels > 0).any(axis=1)
+    raw = quantile_columns(quantiles)["raw"]
     frames = []
-    for h in horizons:
-        means = quantile_mean_returns(labels, forwards[h], quantiles, demeaned=False)
+    for h, forward in forwards.items():
+        per_quantile = _quantile_frame(labels, forward, quantiles)
         frame = pd.DataFrame(
             {
                 "date": days,
                 "horizon": h,
-                "pearson_ic": _row_pearson(clean, forwards[h]),
-                "spearman_ic": _row_pearson(ranks, _row_ranks(forwards[h])),
-                **{f"q{q}_return": means[:, q - 1] for q in range(1, quantiles + 1)},
-                "top_minus_bottom": means[:, -1] - means[:, 0],
+                "pearson_ic": _row_pearson(clean, forward),
+                "spearman_ic": _row_pearson(ranks, _row_ranks(forward)),
+                **per_quantile,
+                "top_minus_bottom": per_quantile[raw[-1]] - per_quantile[raw[0]],
                 **shared,
             }
         )
