@@ -85,6 +85,7 @@ class PipelineSettings(ConfigurableResource):
     fracdiff_threshold: str = "0.0001"
     pit_check_date: str = ""
     min_coverage: str = "0.9"
+    delisting_return: str = ""
 
     def strategy_book(self) -> StrategyBook:
         """The universe rules, research rules and strategies of the configured file, checked."""
@@ -121,6 +122,15 @@ class PipelineSettings(ConfigurableResource):
             raise ValueError(f"STRATENGINE_MIN_COVERAGE must be in [0, 1], got {share}")
         return share
 
+    def checked_delisting_return(self) -> float | None:
+        """The return a held name takes on the day after its last price, in [-1, 1]; None: it leaves at that price."""
+        if not self.delisting_return.strip():
+            return None
+        value = decimal("STRATENGINE_DELISTING_RETURN", self.delisting_return)
+        if not -1 <= value <= 1:
+            raise ValueError(f"STRATENGINE_DELISTING_RETURN must be in [-1, 1], got {value}")
+        return value
+
     def pit_day(self) -> pd.Timestamp | None:
         """The day the point-in-time check recomputes, when one is configured."""
         return pd.Timestamp(self.pit_check_date) if self.pit_check_date else None
@@ -136,6 +146,7 @@ SETTING_VARIABLES = {
     "fracdiff_threshold": "STRATENGINE_FRACDIFF_THRESHOLD",
     "pit_check_date": "STRATENGINE_PIT_CHECK_DATE",
     "min_coverage": "STRATENGINE_MIN_COVERAGE",
+    "delisting_return": "STRATENGINE_DELISTING_RETURN",
 }
 
 

@@ -15,17 +15,34 @@ from stratengine_assets.common.staleness import UNPARTITIONED, settle
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 
 
-def run_strategy(store: Warehouse, strategy: Strategy, benchmark: str) -> tuple[pd.DataFrame, dict] | None:
-    """Simulate one strategy over its materialized targets; None when it has none yet."""
+def run_strategy(
+    store: Warehouse, strategy: Strategy, benchmark: str, delisting_return: float | None = None
+) -> tuple[pd.DataFrame, dict, pd.DataFrame] | None:
+    """Simulate one strategy over its materialized targets: daily returns, metrics row and its events (exits of
+    names that stopped trading, targets left unfilled for want of a price); None when it has no targets yet."""
     rebalances = store.rebalance_books(strategy.strategy_id)
     last = store.span("target_portfolio", "date", eq("strategy_id", strategy.strategy_id))[1]
-    outcome = simulate_rebalances(store, strategy, rebalances, pd.Timestamp(last), benchmark)
+    outcome = simulate_rebalances(store, strategy, rebalances, pd.Timestamp(last), benchmark, delisting_return)
     if outcome is None:
         return None
     sim, reference = outcome
     row = metrics_row(strategy, sim, reference)
     row["equity_curve"] = equity_curve_markdown(strategy.strategy_id, sim.daily, reference)
-    return sim.daily.assign(strategy_id=strategy.strategy_id), row
+    sid = strategy.strategy_id
+    return sim.daily.assign(strategy_id=sid), row, sim.events.assign(strategy_id=sid)
+
+
+def events_metadata(sid: str, events: pd.DataFrame) -> dict:
+    """How many names left for delisting and how many targets went unfilled; the exits themselves as a table."""
+    counts = events["event"].value_counts()
+    metadata = {f"{sid}/{kind}": int(counts.get(kind, 0)) for kind in ("delisted", "unfilled")}
+    exits = events[events["event"] == "delisted"]
+    if len(exits):
+        shown = exits.assign(date=exits["date"].dt.date.astype(str), weight=exits["weight"].map("{:.2%}".format))
+        metadata[f"{sid}/delisted_exits"] = MetadataValue.md(
+            shown[["date", "ticker", "weight", "detail"]].head(50).to_markdown(index=False)
+        )
+    return metadata
 
 
 def headline_metadata(prefix: str, row: dict) -> dict:
@@ -39,16 +56,21 @@ def backtest(
 ) -> MaterializeResult:
     """Daily returns and one metrics row per strategy; targets trade at the next session's close."""
     book = settings.strategy_book()
-    results = {}
+    delisting = settings.checked_delisting_return()
+    results, notes = {}, {}
     with warehouse.session() as store:
         for strategy in book.strategies.values():
-            outcome = run_strategy(store, strategy, book.universe.benchmark)
+            outcome = run_strategy(store, strategy, book.universe.benchmark, delisting)
             if outcome is None:
                 context.log.warning(f"{strategy.strategy_id}: no target portfolio materialized yet")
                 continue
-            daily, row = outcome
+            daily, row, events = outcome
+            for event in events[events["event"] == "delisted"].itertuples():
+                context.log.info(f"{strategy.strategy_id}: {event.ticker} left on {event.date.date()}: {event.detail}")
+            notes[strategy.strategy_id] = events_metadata(strategy.strategy_id, events)
             with store.transaction():
                 store.replace("backtest_returns", daily, eq("strategy_id", strategy.strategy_id))
+                store.replace("backtest_events", events, eq("strategy_id", strategy.strategy_id))
                 stored = pd.DataFrame(
                     [{k: v for k, v in row.items() if k != "equity_curve"} | {"computed_at": utc_now()}]
                 )
@@ -62,4 +84,5 @@ def backtest(
     for sid, row in results.items():
         metadata[f"{sid}/equity_curve"] = MetadataValue.md(row["equity_curve"])
         metadata.update(headline_metadata(sid, row))
+        metadata.update(notes[sid])
     return MaterializeResult(metadata=metadata)

@@ -22,12 +22,17 @@ def research_windows(store: Warehouse, rules: ResearchRules) -> Windows | None:
 
 
 def grid_rows(
-    store: Warehouse, strategy: Strategy, windows: Windows, rules: ResearchRules, benchmark: str
+    store: Warehouse,
+    strategy: Strategy,
+    windows: Windows,
+    rules: ResearchRules,
+    benchmark: str,
+    delisting_return: float | None = None,
 ) -> pd.DataFrame:
     """One row per grid run: parameters, in-sample metrics, pass/fail with the reason, and which run is selected."""
     rows = []
     for run_id, params, variant in variants(strategy):
-        run = window_run(store, variant, windows.first, windows.in_sample_end, benchmark)
+        run = window_run(store, variant, windows.first, windows.in_sample_end, benchmark, delisting_return)
         row = {k: (run.metrics or {}).get(k) for k in GRID_METRICS}
         passed, reason = verdict(row, rules) if run.metrics else (False, "no trades in the in-sample window")
         rows.append(
@@ -65,13 +70,14 @@ def backtest_grid(
     the passing run with the best rank_by metric is marked selected for oos_simulation."""
     book = settings.strategy_book()
     rules, metadata = book.research, {}
+    delisting = settings.checked_delisting_return()
     with warehouse.session() as store:
         windows = research_windows(store, rules)
         if windows is None:
             context.log.warning("no signals and prices to split into in-sample and out-of-sample windows yet")
             return MaterializeResult(metadata={"rows": 0})
         for strategy in book.strategies.values():
-            frame = grid_rows(store, strategy, windows, rules, book.universe.benchmark)
+            frame = grid_rows(store, strategy, windows, rules, book.universe.benchmark, delisting)
             store.replace("backtest_grid", frame, eq("strategy_id", strategy.strategy_id))
             metadata[f"{strategy.strategy_id}/runs"] = MetadataValue.md(grid_table(frame))
             metadata[f"{strategy.strategy_id}/passed"] = int(frame["passed"].sum())

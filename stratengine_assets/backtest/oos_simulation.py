@@ -24,7 +24,12 @@ SELECTED_COLUMNS = ["run_id", "hyperparameters", "sharpe", "end_date"]
 
 
 def simulate_selected(
-    store: Warehouse, strategy: Strategy, last: pd.Timestamp, rules: ResearchRules, benchmark: str
+    store: Warehouse,
+    strategy: Strategy,
+    last: pd.Timestamp,
+    rules: ResearchRules,
+    benchmark: str,
+    delisting_return: float | None = None,
 ) -> tuple[dict, pd.DataFrame, str]:
     """The out-of-sample row, its daily returns and an equity-curve picture; a 'not_run' row when no run passed.
 
@@ -39,7 +44,7 @@ def simulate_selected(
     chosen = selected.iloc[0]
     variant = replace(strategy, **json.loads(chosen["hyperparameters"]))
     start = next_trading_day(pd.Timestamp(chosen["end_date"]))
-    run = window_run(store, variant, start, last, benchmark)
+    run = window_run(store, variant, start, last, benchmark, delisting_return)
     row = {
         **base,
         "source_run_id": int(chosen["run_id"]),
@@ -66,6 +71,7 @@ def oos_simulation(
     cash on the out-of-sample window, stored apart from the backtest: metrics, whether they still pass, and
     the daily returns in oos_returns."""
     book = settings.strategy_book()
+    delisting = settings.checked_delisting_return()
     metadata, rows = {}, []
     with warehouse.session() as store:
         windows = research_windows(store, book.research)
@@ -74,7 +80,7 @@ def oos_simulation(
         for strategy in book.strategies.values():
             sid = strategy.strategy_id
             row, daily, picture = simulate_selected(
-                store, strategy, windows.last, book.research, book.universe.benchmark
+                store, strategy, windows.last, book.research, book.universe.benchmark, delisting
             )
             with store.transaction():
                 store.replace("oos_simulation", pd.DataFrame([row]), eq("strategy_id", sid))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from quant.backtest.engine import Simulation, costs_for, simulate
@@ -18,22 +19,36 @@ from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
 
 def daily_returns_of(store: Warehouse, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """Close-to-close returns (days x tickers) over [first, last], a missing close carried from the last one."""
+    return returns_and_prices(store, tickers, first, last)[0]
+
+
+def returns_and_prices(
+    store: Warehouse, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """daily_returns_of, and where each name has its own close (days x tickers, bool)."""
     days = trading_days(first, last)
     index = pd.Index(sorted(tickers))
-    close = forward_fill(store.read_panel("prices", "close", days, index))
-    return pd.DataFrame(daily_returns(close), index=days, columns=index)
+    raw = store.read_panel("prices", "close", days, index)
+    returns = pd.DataFrame(daily_returns(forward_fill(raw)), index=days, columns=index)
+    return returns, pd.DataFrame(np.isfinite(raw), index=days, columns=index)
 
 
 def simulate_rebalances(
-    store: Warehouse, strategy: Strategy, rebalances: pd.DataFrame, last: pd.Timestamp, benchmark: str
+    store: Warehouse,
+    strategy: Strategy,
+    rebalances: pd.DataFrame,
+    last: pd.Timestamp,
+    benchmark: str,
+    delisting_return: float | None = None,
 ) -> tuple[Simulation, pd.Series] | None:
-    """Trade rows (rebalance_date, ticker, weight) through `last`; the simulation and the benchmark's returns."""
+    """Trade rows (rebalance_date, ticker, weight) through `last`; the simulation and the benchmark's returns.
+    Names leave at their last price (times 1 + delisting_return when set) once their prices stop."""
     if rebalances.empty:
         return None
     rebalances = rebalances.assign(rebalance_date=pd.to_datetime(rebalances["rebalance_date"]))
     targets = {d: g.set_index("ticker")["weight"] for d, g in rebalances.groupby("rebalance_date")}
-    returns = daily_returns_of(store, rebalances["ticker"].unique().tolist(), min(targets), last)
-    sim = simulate(targets, returns, costs_for(strategy))
+    returns, priced = returns_and_prices(store, rebalances["ticker"].unique().tolist(), min(targets), last)
+    sim = simulate(targets, returns, costs_for(strategy), priced, delisting_return)
     if sim.daily.empty:
         return None
     return sim, daily_returns_of(store, [benchmark], min(targets), last)[benchmark].rename(benchmark)
@@ -51,12 +66,17 @@ class WindowRun:
 
 
 def window_run(
-    store: Warehouse, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp, benchmark: str
+    store: Warehouse,
+    strategy: Strategy,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    benchmark: str,
+    delisting_return: float | None = None,
 ) -> WindowRun:
     """Backtest `strategy` from cash over [first, last] only."""
     when = rebalance_dates(strategy.rebalance, first, last)
     weights, failures = rebalance_weights(store, strategy, when, held=pd.Series(dtype="float64"))
-    outcome = simulate_rebalances(store, strategy, weights, last, benchmark)
+    outcome = simulate_rebalances(store, strategy, weights, last, benchmark, delisting_return)
     if outcome is None:
         return WindowRun(None, failures)
     return WindowRun(metrics_row(strategy, *outcome), failures, *outcome)
