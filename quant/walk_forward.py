@@ -50,6 +50,7 @@ class ModelSpec:
     train_window: int = 504
     refit_every: int = 21
     min_train_samples: int = 1000
+    min_train_sessions: int | None = None  # sessions of the window that must carry a label; None: all train_window
     max_train_samples: int | None = 250_000  # beyond this a fit uses a fixed pseudo-random share of the samples
     params: dict = field(default_factory=dict)
 
@@ -60,6 +61,10 @@ class ModelSpec:
             object.__setattr__(self, "embargo", self.horizon)
         if self.horizon < 1 or self.embargo < 0 or self.train_window < 1 or self.refit_every < 1:
             raise ValueError("need horizon >= 1, embargo >= 0, train_window >= 1 and refit_every >= 1")
+        if self.min_train_sessions is None:
+            object.__setattr__(self, "min_train_sessions", self.train_window)
+        if not 1 <= self.min_train_sessions <= self.train_window:
+            raise ValueError("min_train_sessions must lie in [1, train_window]")
 
     @property
     def estimator_params(self) -> dict:
@@ -198,8 +203,10 @@ def walk_forward(
     """Predictions for days in [first, last] (NaN elsewhere) and the fits that made them.
 
     Day t is scored from its own features by the model fitted at the latest fit day f <= t; NaN when that fit's
-    window starts before the panel or holds fewer than min_train_samples samples. `tickers` names the columns for
-    the subsample draw (default their positions; pass names when the ticker set depends on the loaded range).
+    window starts before the panel, or fewer than min_train_sessions of its sessions carry a label (the panel starts
+    before the features do: the window is cut short as surely), or it holds fewer than min_train_samples samples.
+    `tickers` names the columns for the subsample draw (default their positions; pass names when the ticker set
+    depends on the loaded range).
     """
     features, close = np.asarray(features, dtype=np.float64), np.asarray(close, dtype=np.float64)
     _check(features, close, days)
@@ -218,13 +225,15 @@ def walk_forward(
         if fit_index < first_complete_fit(spec):
             continue
         rows = training_rows(fit_index, spec)
+        used = np.flatnonzero(np.isfinite(labels[rows]).any(axis=1)) + rows.start
+        if len(used) < spec.min_train_sessions:
+            continue
         x, y = _samples(features, labels, keys, rows, spec)
         if len(y) < max(spec.min_train_samples, 1):
             continue
         estimator = spec.build().fit(x, y)
         served = slice(max(fit_index, first_index), end)
         predictions[served] = _predict(estimator, features[served], spec.model)
-        used = np.flatnonzero(np.isfinite(labels[rows]).any(axis=1)) + rows.start
         fits.append(
             Fit(
                 fit_date=days[fit_index],

@@ -217,3 +217,27 @@ def test_subsampled_fits_draw_the_same_samples_whatever_the_ticker_axis(model):
     assert np.allclose(shuffled[:, :n_names], predictions[:, order], equal_nan=True, atol=1e-9)
     unsampled, _ = walk_forward(features, close, days, ModelSpec(model=model, **SMALL), days[120], days[-1])
     assert not np.allclose(unsampled[120:], predictions[120:], equal_nan=True)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_no_fit_trains_on_a_window_the_features_cut_short(model):
+    """Issue 10: a panel loaded from before the features exist gave first fits 18 labelled sessions of 504. A fit
+    now needs min_train_sessions (default: the whole window) sessions that carry a label."""
+    n_days, n_names, late = 260, 40, 120
+    days = _calendar(n_days)
+    features, close = _panel(n_days, n_names, seed=9)
+    features[:late] = np.nan  # no factor has a value before day `late`: no labels either
+    spec = ModelSpec(model=model, horizon=5, embargo=3, train_window=40, refit_every=5, min_train_samples=50)
+    predictions, fits = walk_forward(features, close, days, spec, days[60], days[-1])
+    assert fits, "a full window of labelled sessions exists from day late + 40 + 5 + 3 - 1 on"
+    for fit in fits:
+        assert days.get_loc(fit.train_start) >= late
+        assert days.get_loc(fit.train_end) - days.get_loc(fit.train_start) + 1 >= spec.train_window
+    first_served = days.get_loc(fits[0].fit_date)
+    assert first_served >= late + spec.train_window + spec.horizon + spec.embargo - 1
+    assert np.all(np.isnan(predictions[:first_served]))
+    relaxed = ModelSpec(**{**spec.__dict__, "min_train_sessions": 10})
+    _, early = walk_forward(features, close, days, relaxed, days[60], days[-1])
+    assert days.get_loc(early[0].fit_date) < first_served  # the setting is what holds them back
+    with pytest.raises(ValueError):
+        ModelSpec(train_window=20, min_train_sessions=21)
