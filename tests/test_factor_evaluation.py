@@ -59,7 +59,7 @@ def test_daily_rows_and_summary_equal_the_evaluation_math(warehouse):
 
     expected = daily_metrics(score, close, days)
     ours = daily[daily["factor"] == "demo_factor"].drop(columns="factor").set_index(["date", "horizon"]).sort_index()
-    expected = expected.set_index(["date", "horizon"]).sort_index().loc[ours.index]
+    expected = expected.set_index(["date", "horizon"]).sort_index().loc[ours.index, ours.columns]
     assert np.allclose(ours.to_numpy(float), expected.to_numpy(float), equal_nan=True, atol=1e-12)
 
     _, summary = evaluate(score, close, days)
@@ -72,6 +72,8 @@ def test_daily_rows_and_summary_equal_the_evaluation_math(warehouse):
         "ic_ir",
         "q1_return",
         "q5_return",
+        "q1_return_demeaned",
+        "q5_return_demeaned",
         "top_minus_bottom",
         "rank_autocorrelation",
         "top_turnover",

@@ -90,7 +90,7 @@ def test_research_windows_split_the_signal_days(project):
     days = trading_days("2016-01-04", "2016-12-30")
     with project["warehouse"].get_connection() as conn:
         conn.execute("INSERT INTO signals VALUES ('AAA', '2016-01-04', '2016-01-05', 1.0, 's')")
-        conn.execute("INSERT INTO prices VALUES ('2016-12-30', 'AAA', 1, 1, 1, 1, 1, 1, 'test', 'test', 1)")
+        conn.execute("INSERT INTO prices VALUES ('2016-12-30', 'AAA', 1, 1, 1, 1, 1, 1, 'test', 'test', 1, NULL)")
     with project["warehouse"].session() as store:
         split = research_windows(store, ResearchRules(in_sample_fraction=0.5))
         fixed = research_windows(store, ResearchRules(in_sample_end="2016-07-04"))  # a holiday: the day before
