@@ -1,6 +1,6 @@
 """Benchmark the full build and one daily update on synthetic vendor files: wall time and peak RSS per phase.
 
-Run from the repository root:  python bench/build.py --names 500 --days 2500 [--workdir DIR] [--keep]
+Run from the repository root:  python bench/build.py --names 500 --days 2500 [--json PATH] [--workdir DIR] [--keep]
 Each phase runs in its own child process (this script with --phase) that writes its outcome as JSON; the parent
 times it and takes its peak RSS from wait4, so a phase that crashes or is killed is still measured.
 """
@@ -41,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed of the synthetic market")
     parser.add_argument("--workdir", help="empty or new directory to work in (default: a fresh temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory afterwards")
+    parser.add_argument(
+        "--json", help="write build_s, build_peak_rss_mb, update_s, update_peak_rss_mb and per-step seconds"
+    )
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--day", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -204,6 +207,20 @@ def report(results: dict[str, dict], counts: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+def summary(args: argparse.Namespace, results: dict[str, dict], counts: dict[str, int]) -> dict:
+    """The figures --json writes: wall seconds and peak RSS of the build and the update, seconds per step."""
+    out: dict = {"names": args.names, "days": args.days, "seed": args.seed, "rows": counts}
+    for phase in ("build", "update"):
+        r = results.get(phase, {})
+        out |= {
+            f"{phase}_s": r.get("wall"),
+            f"{phase}_peak_rss_mb": r.get("peak_rss_mb"),
+            f"{phase}_exit": r.get("exit"),
+        }
+        out[f"{phase}_steps_s"] = per_asset(r.get("steps", {}))
+    return out
+
+
 def prepare_workdir(requested: str | None) -> Path:
     """A fresh temporary directory, or the requested one if it is new or empty (it is removed afterwards)."""
     if requested is None:
@@ -235,7 +252,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
     results: dict[str, dict] = {}
     try:
         succeeded = run_phases(args, workdir, env, results)
-        print(report(results, table_counts(Path(env["STRATENGINE_WAREHOUSE"]))))
+        counts = table_counts(Path(env["STRATENGINE_WAREHOUSE"]))
+        print(report(results, counts))
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(summary(args, results, counts), indent=2) + "\n")
     finally:
         if args.keep:
             print(f"work directory kept: {workdir}")

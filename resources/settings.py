@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -196,10 +197,30 @@ def landing_zone(resolved: bool = False) -> ConfigurableResource:
     )
 
 
+def duckdb_config() -> dict[str, str]:
+    """DuckDB's memory_limit and threads from STRATENGINE_DUCKDB_MEMORY_LIMIT (e.g. '4GB') and
+    STRATENGINE_DUCKDB_THREADS, when set; DuckDB's defaults (80% of RAM, one thread per core) otherwise."""
+    config = {}
+    limit = os.environ.get("STRATENGINE_DUCKDB_MEMORY_LIMIT", "").strip()
+    if limit:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit):
+            raise ValueError(f"STRATENGINE_DUCKDB_MEMORY_LIMIT must be a size like 4GB or 512MB, got {limit!r}")
+        config["memory_limit"] = limit
+    threads = os.environ.get("STRATENGINE_DUCKDB_THREADS", "").strip()
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise ValueError(f"STRATENGINE_DUCKDB_THREADS must be a whole number >= 1, got {threads!r}")
+        config["threads"] = threads
+    return config
+
+
 def _resources(resolved: bool) -> dict[str, ConfigurableResource]:
     default_warehouse = str(project_home() / "data" / "warehouse.duckdb")
     return {
-        "warehouse": WarehouseResource(database=_or(_from_env("STRATENGINE_WAREHOUSE", resolved), default_warehouse)),
+        "warehouse": WarehouseResource(
+            database=_or(_from_env("STRATENGINE_WAREHOUSE", resolved), default_warehouse),
+            connection_config=duckdb_config(),
+        ),
         "landing_zone": landing_zone(resolved),
         "settings": pipeline_settings(resolved),
     }

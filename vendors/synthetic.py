@@ -329,8 +329,9 @@ class SyntheticMarket:
                 "ticker": rows["ticker"].astype(str),
             }
         )
+        by_ticker = dict(tuple(bars.groupby("ticker", sort=False)))
         for ticker in tickers or list(self.names.tickers):
-            own = bars[bars["ticker"] == ticker].drop(columns="ticker")
+            own = by_ticker.get(ticker, bars.iloc[:0]).drop(columns="ticker")
             written.append(write_csv(own, landing.joinpath(*STOOQ_DIR, f"{ticker.lower()}.us.txt")))
         return written
 
