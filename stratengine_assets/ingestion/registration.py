@@ -300,7 +300,7 @@ class Registrar:
         newest = max(pd.Timestamp(rows["date"].max()), pd.Timestamp(calendar_start()))
         sessions = trading_days(calendar_start(), newest)
         position = np.searchsorted(sessions.values, pd.DatetimeIndex(rows["date"]).values, side="right") - 1
-        keys = {str(sessions[i].date()) for i in position[position >= 0]}
+        keys = set(sessions[np.unique(position[position >= 0])].strftime("%Y-%m-%d"))  # one string per day, not row
         self.changed({"raw_prices": keys}, None if every_name else set(rows["ticker"].dropna()), reason)
 
     def changed(self, marks: dict[str, set[str]], names: set[str] | None, reason: str) -> None:

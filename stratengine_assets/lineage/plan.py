@@ -87,7 +87,8 @@ def domain(store: Warehouse, instance: DagsterInstance) -> Domain:
     first, last = store.landed_price_span()
     newest = pd.Timestamp(trading_day_partitions.get_last_partition_key())
     days = [] if first is None else trading_days(max(first, calendar_start()), min(pd.Timestamp(last), newest))
-    return Domain([str(d.date()) for d in days], instance.get_dynamic_partitions(tickers_partitions.name))
+    keys = [] if first is None else list(pd.DatetimeIndex(days).strftime("%Y-%m-%d"))
+    return Domain(keys, instance.get_dynamic_partitions(tickers_partitions.name))
 
 
 def propagate(store: Warehouse, instance: DagsterInstance, marks: dict[str, set[str]], names, reason: str) -> None:
