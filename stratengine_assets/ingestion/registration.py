@@ -233,8 +233,7 @@ class Registrar:
         if dataset == "securities":
             return {"securities": {UNPARTITIONED}}
         if dataset == "corporate_actions":
-            layout = layout_for(key.split("/")[1], dataset) if key.count("/") == 2 else None
-            ticker = layout.ticker_from_name(key.rsplit("/", 1)[1]) if layout and layout.ticker_from_name else None
+            ticker = name_ticker(key)
             return {"corporate_actions": {ticker} if ticker else set(self.tickers)}
         named = set() if parsed is None or parsed.cik is not None else set(parsed.rows["ticker"].dropna())
         return {"fundamentals": (named & set(self.tickers)) or set(self.tickers)}
@@ -314,14 +313,22 @@ def _holds_no_rows(seen: pd.Series | None) -> bool:
     return seen is None or seen["status"] != "registered"
 
 
-def content_id(landed: LandedFile, digest: str) -> str:
-    """What makes two files copies of each other: their bytes, and the ticker the name carries for layouts that
-    take it from there (two Yahoo files with only a header say the same of two different tickers)."""
+def name_ticker(key: str) -> str | None:
+    """The ticker a landed file's name carries, for layouts that take it from there (None otherwise)."""
+    if key.count("/") != 2:
+        return None
+    dataset, vendor, name = key.split("/")
     try:
-        layout = layout_for(landed.vendor, landed.dataset)
+        layout = layout_for(vendor, dataset)
     except VendorFileError:
-        return digest
-    ticker = layout.ticker_from_name(landed.name) if layout.ticker_from_name else None
+        return None
+    return layout.ticker_from_name(name) if layout.ticker_from_name else None
+
+
+def content_id(landed: LandedFile, digest: str) -> str:
+    """What makes two files copies of each other: their bytes, and the ticker the name carries (two Yahoo files
+    with only a header say the same of two different tickers)."""
+    ticker = name_ticker(landed.key)
     return digest if ticker is None else f"{digest}:{ticker}"
 
 
