@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from resources.settings import calendar_start
 from storage.warehouse import Warehouse, eq, isin
 from stratengine_assets.ingestion.manifest import failed_files
 
@@ -80,7 +81,7 @@ def format_research(summary: dict) -> list[str]:
 
 def land_summary(store: Warehouse, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The manifest rows of the landed keys, and their quarantined rows counted by reason."""
-    columns = ["key", "status", "error", "row_count", "first_date", "last_date"]
+    columns = ["key", "status", "error", "row_count", "first_date", "last_date", "rows_before_start", "earliest_date"]
     manifest = store.read("landing_manifest", isin("key", keys), columns=columns)
     counts = store.count_by("quarantine", "reason", isin("source_file", keys))
     return manifest, pd.DataFrame({"reason": list(counts), "n": list(counts.values())})
@@ -97,7 +98,8 @@ def format_land_summary(summary: dict) -> str:
         lines.append(f"  quarantined {row['n']:,} rows: {row['reason']}")
     for key, error in [*summary["refused"].items(), *zip(failed["key"], failed["error"], strict=True)]:
         lines.append(f"  FAILED {key}: {error}")
-    return "\n".join(lines)
+    early = before_start_line(manifest)
+    return "\n".join([*lines, *([f"  {early}"] if early else [])])
 
 
 def update_report(store: Warehouse, outcome) -> list[str]:
@@ -118,7 +120,20 @@ def update_report(store: Warehouse, outcome) -> list[str]:
     lines += [f"  skipped {asset}: built on {broken}, which failed" for asset, broken in outcome.skipped.items()]
     lines += [f"  FAILED {key}: {error}" for key, error in failed_files(store).items()]
     lines += [f"  {line}" for line in quarantine_lines(store)]
-    return lines
+    early = before_start_line(store.read("landing_manifest", columns=["rows_before_start", "earliest_date"]))
+    return lines + ([f"  {early}"] if early else [])
+
+
+def before_start_line(manifest: pd.DataFrame) -> str | None:
+    """One line for the price rows dated before the calendar start, which are counted, not ingested."""
+    early = manifest[manifest["rows_before_start"].fillna(0) > 0]
+    if early.empty:
+        return None
+    rows, earliest = int(early["rows_before_start"].sum()), pd.Timestamp(early["earliest_date"].min()).date()
+    return (
+        f"not ingested: {rows:,} price rows in {len(early):,} files dated before the calendar start "
+        f"{calendar_start()} (earliest {earliest}); set STRATENGINE_START_DATE earlier to ingest them"
+    )
 
 
 def quarantine_lines(store: Warehouse) -> list[str]:

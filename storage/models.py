@@ -307,6 +307,7 @@ class LandingManifestModel(_Table):
     version: Series[str]
     status: Series[str] = pa.Field(isin=list(FILE_STATUSES))
     error: Series[str] = pa.Field(nullable=True)
+    rows_before_start: Series[float] = pa.Field(ge=0, nullable=True)
 
     class Config:
         unique = ["key"]

@@ -20,7 +20,8 @@ TABLES: dict[str, str] = {
         key VARCHAR NOT NULL, vendor VARCHAR NOT NULL, dataset VARCHAR NOT NULL, size BIGINT NOT NULL,
         version VARCHAR NOT NULL, checksum VARCHAR NOT NULL, modified TIMESTAMP NOT NULL,
         first_date DATE, last_date DATE, row_count BIGINT, status VARCHAR NOT NULL, error VARCHAR,
-        registered_at TIMESTAMP NOT NULL, ingested_at TIMESTAMP""",
+        registered_at TIMESTAMP NOT NULL, ingested_at TIMESTAMP, rows_before_start BIGINT, earliest_date DATE,
+        registered_start DATE""",
     "raw_prices": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE, high DOUBLE, low DOUBLE,
         close DOUBLE, volume DOUBLE, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL,

@@ -34,11 +34,14 @@ def parse_price_file(zone: LandingZoneResource, landed: LandedFile) -> pd.DataFr
     return frame
 
 
+BEFORE_START = "before_calendar_start"  # not a defect: counted in the manifest, not quarantined row by row
+
+
 def unplaceable(frame: pd.DataFrame, today: dt.date) -> pd.Series:
     """Why a row cannot belong to any trading-day partition (None where it can)."""
     reason = pd.Series(None, index=frame.index, dtype="object")
     reason[frame["date"] > pd.Timestamp(today)] = "future_date"
-    reason[frame["date"] < pd.Timestamp(calendar_start())] = "before_calendar_start"
+    reason[frame["date"] < pd.Timestamp(calendar_start())] = BEFORE_START
     reason[frame["date"].isna()] = "unparseable_date"
     reason[frame["ticker"].isna()] = "invalid_ticker"
     return reason

@@ -23,7 +23,7 @@ from resources.settings import calendar_start
 from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.staleness import UNPARTITIONED, mark_all
-from stratengine_assets.ingestion.price_files import RAW_ROW_COLUMNS, read_price_file, unplaceable
+from stratengine_assets.ingestion.price_files import BEFORE_START, RAW_ROW_COLUMNS, read_price_file, unplaceable
 from stratengine_assets.ingestion.quarantine import quarantine_rows
 from vendors.files import VendorFileError
 from vendors.layout import DATASETS
@@ -41,6 +41,8 @@ MANIFEST_KEYS = [
     "last_date",
     "row_count",
     "ingested_at",
+    "rows_before_start",
+    "registered_start",
 ]
 READABLE = ("registered", "duplicate")
 REFERENCE_DATASETS = ("securities", "fundamentals", "corporate_actions")
@@ -103,10 +105,11 @@ class Registrar:
         return self.found
 
     def register(self, landed: LandedFile, seen: pd.Series | None) -> None:
-        if seen is not None and seen["version"] == landed.version:
+        moved = seen is not None and _start_moved_back(seen)
+        if seen is not None and seen["version"] == landed.version and not moved:
             return
         checksum = content_id(landed, file_digest(self.zone.local_path(landed)))
-        if seen is not None and seen["checksum"] == checksum:
+        if seen is not None and seen["checksum"] == checksum and not moved:
             self.store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
             return
         twin = self.first_twin(landed, checksum)
@@ -198,11 +201,12 @@ class Registrar:
         quarantined, placed = pd.DataFrame(), pd.DataFrame(columns=RAW_ROW_COLUMNS)
         if frame is not None:
             reason = unplaceable(frame, dt.date.today())
-            bad = reason.notna()
+            early, bad = reason == BEFORE_START, reason.notna() & (reason != BEFORE_START)
             quarantined = quarantine_rows(frame[bad], "raw_prices", reason[bad], landed.vendor, landed.key)
-            placed = frame.loc[~bad, RAW_ROW_COLUMNS]
+            placed = frame.loc[reason.isna(), RAW_ROW_COLUMNS]
             covered = {"first_date": placed["date"].min(), "last_date": placed["date"].max()} if len(placed) else {}
-            record |= {"row_count": len(frame), **covered}
+            before = {"rows_before_start": int(early.sum()), "earliest_date": frame.loc[early, "date"].min()}
+            record |= {"row_count": len(frame), **covered, **(before if early.any() else {})}
         with self.store.transaction():
             changed = self.store.changed_raw_rows(landed.key, placed)
             self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
@@ -308,6 +312,14 @@ class Registrar:
             self.found.changes.setdefault(asset, set()).update(keys)
 
 
+def _start_moved_back(seen: pd.Series) -> bool:
+    """A price file with rows before the calendar start it was registered under, and the start is earlier now
+    (STRATENGINE_START_DATE moved back): read it again, so those rows are ingested."""
+    early = seen.get("rows_before_start")
+    then = seen.get("registered_start")
+    return bool(pd.notna(early) and early > 0 and pd.notna(then) and pd.Timestamp(calendar_start()) < then)
+
+
 def _holds_no_rows(seen: pd.Series | None) -> bool:
     """True when the key has no readable version registered (its rows in raw_prices are none)."""
     return seen is None or seen["status"] != "registered"
@@ -356,6 +368,9 @@ def _record(landed: LandedFile, checksum: str, status: str, error: str | None) -
         "first_date": None,
         "last_date": None,
         "row_count": None,
+        "rows_before_start": None,
+        "earliest_date": None,
+        "registered_start": pd.Timestamp(calendar_start()),
         "status": status,
         "error": error,
         "registered_at": utc_now(),
