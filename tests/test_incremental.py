@@ -311,3 +311,20 @@ def test_f3_real_moves_that_persist_are_kept_and_spikes_are_not(real_data, tmp_p
     assert spikes <= set(zip(held["ticker"], held["day"], strict=True))
     assert not spikes & set(zip(kept["ticker"], kept["day"], strict=True))
     assert not held["reason"].str.startswith("extreme").any()  # the bad closes also fall outside [low, high]
+
+
+def test_a_new_trading_day_rebuilds_only_that_day_of_the_research_chain(base, tmp_path):
+    """The price basis of every name is recomputed with the day's prices, but F only changed on the new day, so
+    universe and factors (its readers) and what follows them are built for that day alone, not the history."""
+    sandbox = base.clone(tmp_path / "project")
+    _daily_file(sandbox)
+    outcome = sandbox.update()
+    assert not outcome.failed
+    counts = {step.name: step.count for plan in outcome.plans for step in plan.steps}
+    assert counts["price_basis"] > 0
+    assert {name: counts[name] for name in ("universe", "factors", "signals", "target_portfolio")} == {
+        "universe": 1,
+        "factors": 1,
+        "signals": 1,
+        "target_portfolio": 1,
+    }

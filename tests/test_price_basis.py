@@ -140,3 +140,22 @@ def test_real_crm_market_cap_runs_through_its_split(real_data, tmp_path):
     moves = crm / crm.shift(1)
     assert moves.dropna().between(1 / 1.5, 1.5).all()  # the FY2014 report (4x the shares) on 2014-05-01 too
     assert abs(moves[pd.Timestamp("2014-05-01")] - 1) > 0  # the report did re-base the shares
+
+
+def _segments(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["ticker", "first_date", "last_date", "factor"]).assign(source="as_traded")
+    return frame.astype({"first_date": "datetime64[ns]", "last_date": "datetime64[ns]"})
+
+
+def test_the_first_day_f_changes_is_found_from_the_segments():
+    from stratengine_assets.ingestion.price_basis import first_change
+
+    old = _segments([("A", "2017-01-03", "2017-03-31", 2.0), ("A", "2017-04-03", "2017-06-30", 1.0)])
+    extended = _segments([("A", "2017-01-03", "2017-03-31", 2.0), ("A", "2017-04-03", "2017-07-03", 1.0)])
+    assert first_change(old, extended) == pd.Timestamp("2017-07-01")  # the new day only (the day after the old end)
+    assert first_change(old, old) is None
+    split_moved = _segments([("A", "2017-01-03", "2017-02-28", 2.0), ("A", "2017-03-01", "2017-06-30", 1.0)])
+    assert first_change(old, split_moved) == pd.Timestamp("2017-03-01")
+    new_name = pd.concat([old, _segments([("B", "2016-05-02", "2017-06-30", 1.5)])], ignore_index=True)
+    assert first_change(old, new_name) == pd.Timestamp("2016-05-02")
+    assert first_change(new_name, old) == pd.Timestamp("2016-05-02")  # a name that lost its basis

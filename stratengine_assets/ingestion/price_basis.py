@@ -1,5 +1,6 @@
 """price_basis: each name's adjustment basis F (as-traded close / adjusted close) as runs of days."""
 
+import numpy as np
 import pandas as pd
 from dagster import (
     AllPartitionMapping,
@@ -26,22 +27,44 @@ SHOWN = 50
 READERS = ("universe", "factors")  # trading-day assets that read F; marked here for the days whose F changed
 
 
-def differing(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """The segments in one set and not the other: where some name's F changed."""
-    both = pd.concat([old[SEGMENT_COLUMNS], new[SEGMENT_COLUMNS]], ignore_index=True).astype({"ticker": str})
-    both["first_date"] = pd.to_datetime(both["first_date"])
-    both["last_date"] = pd.to_datetime(both["last_date"])
-    return both.drop_duplicates(keep=False)
+def first_change(old: pd.DataFrame, new: pd.DataFrame) -> pd.Timestamp | None:
+    """The earliest day on which some name's F differs between two sets of segments (one set may lack the day):
+    F is constant inside a segment, so it is enough to compare both at every segment's first day and the day after
+    every segment's last. A daily file that only extends a name's last segment changes F from its own day on."""
+    both = pd.concat([old.assign(side=0), new.assign(side=1)], ignore_index=True)
+    if both.empty:
+        return None
+    both = both.astype({"ticker": str}).assign(
+        first_date=lambda f: pd.to_datetime(f["first_date"]), last_date=lambda f: pd.to_datetime(f["last_date"])
+    )
+    earliest = None
+    for _, segments in both.groupby("ticker"):
+        points = np.unique(np.concatenate([segments["first_date"], segments["last_date"] + pd.Timedelta(days=1)]))
+        values = [_factor_at(segments[segments["side"] == side], points) for side in (0, 1)]
+        differs = ~((values[0] == values[1]) | (np.isnan(values[0]) & np.isnan(values[1])))
+        if differs.any():
+            day = pd.Timestamp(points[np.argmax(differs)])
+            earliest = day if earliest is None else min(earliest, day)
+    return earliest
 
 
-def mark_readers(store: Warehouse, changed: pd.DataFrame) -> int:
+def _factor_at(segments: pd.DataFrame, points: np.ndarray) -> np.ndarray:
+    """F of one name's segments at each point (NaN outside them)."""
+    ordered = segments.sort_values("first_date")
+    starts, ends = ordered["first_date"].to_numpy(), ordered["last_date"].to_numpy()
+    where = np.searchsorted(starts, points, side="right") - 1
+    inside = (where >= 0) & (points <= ends[np.maximum(where, 0)]) if len(starts) else np.zeros(len(points), bool)
+    factors = ordered["factor"].to_numpy(dtype=np.float64)
+    return np.where(inside, factors[np.maximum(where, 0)] if len(starts) else np.nan, np.nan)
+
+
+def mark_readers(store: Warehouse, since: pd.Timestamp | None, tickers: list[str]) -> int:
     """The reader days from the first day whose F changed to the newest price."""
     newest = store.span("prices", "date")[1]
-    if changed.empty or newest is None:
+    if since is None or newest is None:
         return 0
-    since, tickers = pd.Timestamp(changed["first_date"].min()), sorted(set(changed["ticker"]))
     days = [str(d.date()) for d in trading_days(max(since, pd.Timestamp(calendar_start())), pd.Timestamp(newest))]
-    reason = f"price basis of {len(tickers)} tickers changed ({', '.join(tickers[:3])}, ...)"
+    reason = f"price basis changed from {since.date()} ({len(tickers)} tickers recomputed)"
     return sum(mark(store, reader, days, reason) for reader in READERS)
 
 
@@ -75,7 +98,7 @@ def price_basis(context: AssetExecutionContext, warehouse: WarehouseResource) ->
         with store.transaction():
             old = store.read("price_basis", isin("ticker", keys))
             written = store.replace("price_basis", segments, isin("ticker", keys))
-            marked = mark_readers(store, differing(old, segments))
+            marked = mark_readers(store, first_change(old[SEGMENT_COLUMNS], segments[SEGMENT_COLUMNS]), keys)
             settle(store, "price_basis", keys)
         stored = store.read("price_basis", isin("ticker", keys))
     if missing:
