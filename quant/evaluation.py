@@ -151,6 +151,13 @@ def zscore_outliers(forwards: Mapping[int, np.ndarray], rows: np.ndarray, filter
     return out
 
 
+def outliers(factor: np.ndarray, forwards: Mapping[int, np.ndarray], filter_zscore: float | None) -> np.ndarray | None:
+    """zscore_outliers over the factor's dates (the rows where it has a value), or None without a filter."""
+    if filter_zscore is None:
+        return None
+    return zscore_outliers(forwards, np.isfinite(factor).any(axis=1), filter_zscore)
+
+
 def sample_from_forwards(
     factor: np.ndarray,
     forwards: Mapping[int, np.ndarray],
@@ -183,10 +190,7 @@ def evaluation_sample(
     the rows where it has a finite value.
     """
     forwards = forward_return_panels(close, horizons)
-    excluded = None
-    if filter_zscore is not None:
-        excluded = zscore_outliers(forwards, np.isfinite(factor).any(axis=1), filter_zscore)
-    return sample_from_forwards(factor, forwards, quantiles, excluded)
+    return sample_from_forwards(factor, forwards, quantiles, outliers(factor, forwards, filter_zscore))
 
 
 def evaluate(
@@ -250,10 +254,7 @@ def daily_metrics(
     raw and demeaned (less the day's sample mean) mean forward return, top minus bottom, rank
     autocorrelation and top/bottom quantile turnover."""
     forwards = forward_return_panels(close, horizons)
-    excluded = None
-    if filter_zscore is not None:
-        excluded = zscore_outliers(forwards, np.isfinite(factor).any(axis=1), filter_zscore)
-    return sample_metrics(factor, forwards, days, quantiles, excluded)
+    return sample_metrics(factor, forwards, days, quantiles, outliers(factor, forwards, filter_zscore))
 
 
 def _quantile_frame(labels: np.ndarray, forward: np.ndarray, quantiles: int) -> dict[str, np.ndarray]:

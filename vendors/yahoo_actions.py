@@ -13,19 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vendors.files import VendorFileError, numbers, read_text_csv, ticker_from_name
+from vendors.files import VendorFileError, numbers, read_text_csv
 from vendors.layout import ACTION_COLUMNS, Layout
+from vendors.yahoo import ticker_from_yahoo_name
 
 ACTION_HEADER = ["Date", "Dividends", "Stock Splits"]
 
 
-def ticker_from_actions_name(name: str) -> str | None:
-    return ticker_from_name(name, (".csv",))
-
-
 def parse_yahoo_actions(path: Path) -> pd.DataFrame:
     """ACTION_COLUMNS rows: split_ratio 1 where a line has no split, dividend 0 where it has none (as paid)."""
-    ticker = ticker_from_actions_name(path.name)
+    ticker = ticker_from_yahoo_name(path.name)
     if ticker is None:
         raise VendorFileError(f"file name {path.name!r} does not carry a valid ticker")
     raw = read_text_csv(path, ACTION_HEADER, allow_empty=True)
@@ -57,5 +54,5 @@ LAYOUT = Layout(
     "corporate_actions",
     parse_yahoo_actions,
     header=lambda names: names[:3] == ACTION_HEADER,
-    ticker_from_name=ticker_from_actions_name,
+    ticker_from_name=ticker_from_yahoo_name,
 )
