@@ -31,31 +31,41 @@ def first_change(old: pd.DataFrame, new: pd.DataFrame) -> pd.Timestamp | None:
     """The earliest day on which some name's F differs between two sets of segments (one set may lack the day):
     F is constant inside a segment, so it is enough to compare both at every segment's first day and the day after
     every segment's last. A daily file that only extends a name's last segment changes F from its own day on."""
-    both = pd.concat([old.assign(side=0), new.assign(side=1)], ignore_index=True)
+    sides = [_dated(old), _dated(new)]
+    both = pd.concat(sides, ignore_index=True)
     if both.empty:
         return None
-    both = both.astype({"ticker": str}).assign(
-        first_date=lambda f: pd.to_datetime(f["first_date"]), last_date=lambda f: pd.to_datetime(f["last_date"])
+    points = (
+        pd.concat(
+            [
+                both[["ticker", "first_date"]].set_axis(["ticker", "point"], axis=1),
+                both[["ticker"]].assign(point=both["last_date"] + pd.Timedelta(days=1)),
+            ],
+            ignore_index=True,
+        )
+        .drop_duplicates()
+        .sort_values("point", kind="stable")
     )
-    earliest = None
-    for _, segments in both.groupby("ticker"):
-        points = np.unique(np.concatenate([segments["first_date"], segments["last_date"] + pd.Timedelta(days=1)]))
-        values = [_factor_at(segments[segments["side"] == side], points) for side in (0, 1)]
-        differs = ~((values[0] == values[1]) | (np.isnan(values[0]) & np.isnan(values[1])))
-        if differs.any():
-            day = pd.Timestamp(points[np.argmax(differs)])
-            earliest = day if earliest is None else min(earliest, day)
-    return earliest
+    values = [_factor_at(side, points) for side in sides]
+    differs = ~((values[0] == values[1]) | (np.isnan(values[0]) & np.isnan(values[1])))
+    return pd.Timestamp(points["point"].to_numpy()[differs].min()) if differs.any() else None
 
 
-def _factor_at(segments: pd.DataFrame, points: np.ndarray) -> np.ndarray:
-    """F of one name's segments at each point (NaN outside them)."""
-    ordered = segments.sort_values("first_date")
-    starts, ends = ordered["first_date"].to_numpy(), ordered["last_date"].to_numpy()
-    where = np.searchsorted(starts, points, side="right") - 1
-    inside = (where >= 0) & (points <= ends[np.maximum(where, 0)]) if len(starts) else np.zeros(len(points), bool)
-    factors = ordered["factor"].to_numpy(dtype=np.float64)
-    return np.where(inside, factors[np.maximum(where, 0)] if len(starts) else np.nan, np.nan)
+def _dated(segments: pd.DataFrame) -> pd.DataFrame:
+    return segments[["ticker", "first_date", "last_date", "factor"]].astype(
+        {"ticker": str, "first_date": "datetime64[ns]", "last_date": "datetime64[ns]", "factor": "float64"}
+    )
+
+
+def _factor_at(segments: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
+    """F of each (ticker, point) from the segment holding it (NaN outside every segment), in points' order."""
+    if segments.empty:
+        return np.full(len(points), np.nan)
+    found = pd.merge_asof(
+        points, segments.sort_values("first_date"), left_on="point", right_on="first_date", by="ticker"
+    )
+    inside = found["point"].to_numpy() <= found["last_date"].to_numpy()
+    return np.where(inside, found["factor"].to_numpy(dtype=np.float64), np.nan)
 
 
 def mark_readers(store: Warehouse, since: pd.Timestamp | None, tickers: list[str]) -> int:
