@@ -168,9 +168,9 @@ def table_counts(database: Path) -> dict[str, int]:
     """Row counts of the main warehouse tables, plus the number of distinct rebalance dates."""
     if not database.exists():
         return {}
-    from resources.warehouse import WarehouseResource
+    from resources.warehouse import DuckDBWarehouseResource
 
-    with WarehouseResource(database=str(database)).session() as store:
+    with DuckDBWarehouseResource(database=str(database)).session() as store:
         counts = {table: store.count(table) for table in COUNTED_TABLES}
         counts["rebalance dates"] = len(store.distinct("target_portfolio", ["rebalance_date"]))
     return counts

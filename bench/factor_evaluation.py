@@ -77,10 +77,10 @@ def long_frame(matrix: np.ndarray, days: pd.DatetimeIndex, tickers: list[str], v
 
 def fill(database: str, data: dict) -> dict[str, int]:
     """The prices, factors and signals tables, as the pipeline lays them out."""
-    from resources.warehouse import WarehouseResource
+    from resources.warehouse import DuckDBWarehouseResource
 
     days, tickers = data["days"], data["tickers"]
-    with WarehouseResource(database=database).get_connection() as conn:
+    with DuckDBWarehouseResource(database=database).get_connection() as conn:
         conn.register("bars", long_frame(data["close"], days, tickers, "close"))
         conn.execute(
             "INSERT INTO prices BY NAME SELECT date, ticker, close, close AS open, close AS high, close AS low, "
@@ -107,11 +107,11 @@ def fill(database: str, data: dict) -> dict[str, int]:
 
 def run_step(database: str, first: str, last: str, profile: bool) -> tuple[float, str]:
     """One materialization of factor_evaluation over partitions [first, last]: seconds (and the profile)."""
-    from resources.warehouse import WarehouseResource
+    from resources.warehouse import DuckDBWarehouseResource
     from stratengine_assets.research.factor_evaluation import factor_evaluation
     from tests.helpers import range_context
 
-    context = range_context(first, last, warehouse=WarehouseResource(database=database))
+    context = range_context(first, last, warehouse=DuckDBWarehouseResource(database=database))
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     if profiler:
@@ -134,7 +134,7 @@ def run_in_dagster(database: str, workdir: str, first: str, last: str) -> float:
     from dagster import DagsterInstance, materialize
 
     from resources.settings import pipeline_settings
-    from resources.warehouse import WarehouseResource
+    from resources.warehouse import DuckDBWarehouseResource
     from stratengine_assets.research.factor_evaluation import factor_evaluation
 
     home = Path(workdir) / f"dagster_{time.monotonic_ns()}"
@@ -144,7 +144,7 @@ def run_in_dagster(database: str, workdir: str, first: str, last: str) -> float:
         result = materialize(
             [factor_evaluation],
             instance=instance,
-            resources={"warehouse": WarehouseResource(database=database), "settings": pipeline_settings()},
+            resources={"warehouse": DuckDBWarehouseResource(database=database), "settings": pipeline_settings()},
             tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
         )
         seconds = time.perf_counter() - started

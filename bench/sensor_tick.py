@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO))
 from dagster import DagsterInstance, build_sensor_context  # noqa: E402
 
 from quant.calendar import trading_days  # noqa: E402
-from resources import WarehouseResource  # noqa: E402
+from resources import DuckDBWarehouseResource  # noqa: E402
 from resources.landing_zone import LocalLandingZone  # noqa: E402
 from sensors.vendor_files import vendor_file_sensor  # noqa: E402
 
@@ -38,7 +38,7 @@ def write_files(root: Path, count: int, days: int) -> None:
 
 def tick(zone: LocalLandingZone, instance: DagsterInstance, cursor: str | None) -> tuple[float, object]:
     """One evaluation, timed; the warehouse (which the tick consults) is an empty file beside the zone."""
-    warehouse = WarehouseResource(database=str(Path(zone.root) / "warehouse.duckdb"))
+    warehouse = DuckDBWarehouseResource(database=str(Path(zone.root) / "warehouse.duckdb"))
     resources = {"landing_zone": zone, "warehouse": warehouse}
     with build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
         started = time.perf_counter()

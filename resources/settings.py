@@ -14,7 +14,7 @@ from dagster import ConfigurableResource, EnvVar
 
 from quant.strategies import BUNDLED_STRATEGIES, StrategyBook
 from resources.landing_zone import LocalLandingZone
-from resources.warehouse import WarehouseResource
+from resources.warehouse import DuckDBWarehouseResource, DuckLakeWarehouseResource, WarehouseResource
 from storage.warehouse import PriceRules
 
 if TYPE_CHECKING:
@@ -46,6 +46,17 @@ def ensure_dagster_home() -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault(ONE_PLANNED_EVENT_PER_RUN, "true")
     return home
+
+
+def backfill_partitions_per_run() -> int | None:
+    """STRATENGINE_BACKFILL_PARTITIONS_PER_RUN: split backfills into runs of at most this many partitions (unset: one
+    run per backfill)."""
+    text = os.environ.get("STRATENGINE_BACKFILL_PARTITIONS_PER_RUN", "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"STRATENGINE_BACKFILL_PARTITIONS_PER_RUN must be a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def calendar_start() -> dt.date:
@@ -214,13 +225,43 @@ def duckdb_config() -> dict[str, str]:
     return config
 
 
+WAREHOUSE_BACKENDS = ("duckdb", "ducklake")
+
+
+def warehouse(resolved: bool = False) -> WarehouseResource:
+    """STRATENGINE_WAREHOUSE_BACKEND: `duckdb` (default; the file at STRATENGINE_WAREHOUSE) or `ducklake` (catalog
+    STRATENGINE_DUCKLAKE_CATALOG, a libpq string; data under STRATENGINE_DUCKLAKE_DATA_PATH, a folder or s3:// with
+    STRATENGINE_S3_ENDPOINT_URL, AWS_REGION and the AWS key variables)."""
+    backend = os.environ.get("STRATENGINE_WAREHOUSE_BACKEND", "duckdb").strip().lower() or "duckdb"
+    if backend not in WAREHOUSE_BACKENDS:
+        raise ValueError(f"STRATENGINE_WAREHOUSE_BACKEND must be one of {WAREHOUSE_BACKENDS}, got {backend!r}")
+    if backend == "duckdb":
+        default = str(project_home() / "data" / "warehouse.duckdb")
+        return DuckDBWarehouseResource(
+            database=_or(_from_env("STRATENGINE_WAREHOUSE", resolved), default), connection_config=duckdb_config()
+        )
+    catalog = _from_env("STRATENGINE_DUCKLAKE_CATALOG", resolved)
+    if catalog is None:
+        raise ValueError("STRATENGINE_WAREHOUSE_BACKEND=ducklake needs STRATENGINE_DUCKLAKE_CATALOG")
+    endpoint = os.environ.get("STRATENGINE_S3_ENDPOINT_URL", "")
+    secrets = {
+        field: _from_env(variable, resolved)
+        for field, variable in (("s3_key_id", "AWS_ACCESS_KEY_ID"), ("s3_secret", "AWS_SECRET_ACCESS_KEY"))
+    }
+    return DuckLakeWarehouseResource(
+        catalog=catalog,
+        data_path=_or(_from_env("STRATENGINE_DUCKLAKE_DATA_PATH", resolved), str(project_home() / "data" / "lake")),
+        connection_config=duckdb_config(),
+        s3_endpoint=endpoint.split("://", 1)[-1],
+        s3_use_ssl=not endpoint.startswith("http://"),
+        s3_region=os.environ.get("AWS_REGION", "us-east-1"),
+        **{field: value for field, value in secrets.items() if value is not None},
+    )
+
+
 def _resources(resolved: bool) -> dict[str, ConfigurableResource]:
-    default_warehouse = str(project_home() / "data" / "warehouse.duckdb")
     return {
-        "warehouse": WarehouseResource(
-            database=_or(_from_env("STRATENGINE_WAREHOUSE", resolved), default_warehouse),
-            connection_config=duckdb_config(),
-        ),
+        "warehouse": warehouse(resolved),
         "landing_zone": landing_zone(resolved),
         "settings": pipeline_settings(resolved),
     }

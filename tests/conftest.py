@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,29 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip("../shared/data/real is not present on this machine")
     return REAL_DATA
+
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
+
+
+@pytest.fixture
+def postgres_database():
+    """A throwaway database on the local PostgreSQL server (skipped without one), dropped afterwards."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(**PG, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at 127.0.0.1:5432: {exc}")
+    admin.autocommit = True
+    name = f"stratengine_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    yield name
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.close()
+
+
+def lake_catalog(database: str) -> str:
+    """The libpq string of a DuckLake catalog in that database on the local server."""
+    return f"dbname={database} host=127.0.0.1 port=5432 user=postgres"

@@ -252,20 +252,21 @@ class Sandbox:
                 shutil.copyfile(path, target)
         return other
 
-    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        from resources.warehouse import WarehouseResource
+    def warehouse(self):
+        """This project's warehouse resource (its backend as the environment picks it), values resolved."""
+        from resources.settings import warehouse
 
-        with WarehouseResource(database=self.database).get_connection() as conn:
+        with self.active():
+            return warehouse(resolved=True)
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with self.warehouse().get_connection() as conn:
             return conn.execute(sql, params or []).df()
 
 
 def differences(a: Sandbox, b: Sandbox, tables: Iterable[str] = TABLES) -> dict[str, str]:
     """The tables whose rows differ between two projects' warehouses (values to 1e-9), and how."""
-    from resources.warehouse import WarehouseResource
     from storage.compare import differences as compared
 
-    with (
-        WarehouseResource(database=a.database).session() as left,
-        WarehouseResource(database=b.database).session() as right,
-    ):
+    with a.warehouse().session() as left, b.warehouse().session() as right:
         return {table: why for table, why in compared(left, right, tables=tables).items() if why}

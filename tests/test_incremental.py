@@ -180,9 +180,9 @@ def test_f5_a_day_few_names_priced_is_held_until_the_rest_arrives(base, tmp_path
 
 
 def update_report_lines(sandbox: Sandbox, outcome) -> list[str]:
-    from resources.warehouse import WarehouseResource
+    from resources.warehouse import DuckDBWarehouseResource
 
-    with WarehouseResource(database=sandbox.database).session() as store:
+    with DuckDBWarehouseResource(database=sandbox.database).session() as store:
         return update_report(store, outcome)
 
 

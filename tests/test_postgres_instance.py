@@ -1,36 +1,15 @@
 """The production instance config (deploy/dagster.yaml) against the local PostgreSQL server."""
 
 import shutil
-import uuid
 from pathlib import Path
 
-import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import ALL_ASSETS, random_walk, write_stooq
 
-psycopg2 = pytest.importorskip("psycopg2")
 ROOT = Path(__file__).resolve().parents[1]
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
-
-
-@pytest.fixture
-def postgres_database():
-    """A throwaway database on the local server, dropped afterwards."""
-    try:
-        admin = psycopg2.connect(**PG, connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at 127.0.0.1:5432: {exc}")
-    admin.autocommit = True
-    name = f"stratengine_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    yield name
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.close()
 
 
 def test_runs_and_partitions_are_recorded_in_postgres(project, postgres_database, monkeypatch, tmp_path):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from resources.warehouse import WarehouseResource
+from resources.warehouse import DuckDBWarehouseResource
 from storage.compare import differences, main
 
 ROWS = pd.DataFrame(
@@ -16,8 +16,8 @@ ROWS = pd.DataFrame(
 )
 
 
-def _warehouse(tmp_path, name: str, rows: pd.DataFrame, computed_at: str) -> WarehouseResource:
-    warehouse = WarehouseResource(database=str(tmp_path / f"{name}.duckdb"))
+def _warehouse(tmp_path, name: str, rows: pd.DataFrame, computed_at: str) -> DuckDBWarehouseResource:
+    warehouse = DuckDBWarehouseResource(database=str(tmp_path / f"{name}.duckdb"))
     summary = pd.DataFrame(
         {"factor": ["size"], "horizon": [21], "days": [3], "computed_at": [pd.Timestamp(computed_at)]}
     )
@@ -27,7 +27,7 @@ def _warehouse(tmp_path, name: str, rows: pd.DataFrame, computed_at: str) -> War
     return warehouse
 
 
-def _differences(a: WarehouseResource, b: WarehouseResource) -> dict:
+def _differences(a: DuckDBWarehouseResource, b: DuckDBWarehouseResource) -> dict:
     with a.session() as left, b.session() as right:
         return {table: why for table, why in differences(left, right).items() if why}
 

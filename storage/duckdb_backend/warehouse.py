@@ -23,14 +23,16 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables, and bring a file written by an older release up to the declared columns."""
     for statement in create_statements():
         conn.execute(statement)
-    existing = conn.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
+    existing = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = current_database()"
+    ).fetchall()
     for statement in added_column_statements(set(existing)):
         conn.execute(statement)
 
 
 class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQueries, Warehouse):
-    """A session on a DuckDB warehouse file, over a connection the caller opened, holds the writer lock for, and
-    ran `prepare` on."""
+    """A session on a DuckDB warehouse, over a connection the caller opened (holding the writer lock where the
+    backend needs one) and ran `prepare` on: a DuckDB file, or a DuckLake catalog made the connection's default."""
 
     def read(self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None) -> pd.DataFrame:
         return self._select(table, where, columns, order_by or ()).df()
@@ -89,7 +91,10 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         return first, last
 
     def tables(self) -> set[str]:
-        rows = self.conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
+        rows = self.conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_catalog = current_database() AND table_schema = 'main'"
+        )
         return {row[0] for row in rows.fetchall()}
 
     def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:

@@ -1,4 +1,4 @@
-"""The policies assets share: partitions, single-run backfills, and the warehouse writer pool."""
+"""The policies assets share: partitions, how a backfill splits into runs, and the warehouse writer pool."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Any
 from dagster import BackfillPolicy, PartitionsDefinition, asset
 
 from partitions import tickers_partitions, trading_day_partitions
+from resources.settings import backfill_partitions_per_run
 
-WRITER_POOL = "duckdb"  # one writer at a time on the warehouse file
+# the steps that write the warehouse; its limit is the instance's (deploy/dagster.yaml): 1 for a DuckDB file (its
+# writers queue on a file lock anyway), more for DuckLake, whose writers commit concurrently
+WRITER_POOL = "warehouse"
 
 
 def warehouse_asset(*, group_name: str, kinds: set[str], **kwargs: Any):
@@ -17,9 +20,16 @@ def warehouse_asset(*, group_name: str, kinds: set[str], **kwargs: Any):
     return asset(pool=WRITER_POOL, group_name=group_name, kinds=kinds, **kwargs)
 
 
+def backfill_policy() -> BackfillPolicy:
+    """One run per backfill, or runs of at most STRATENGINE_BACKFILL_PARTITIONS_PER_RUN keys, which the daemon runs
+    side by side (for a warehouse several writers share)."""
+    per_run = backfill_partitions_per_run()
+    return BackfillPolicy.multi_run(per_run) if per_run else BackfillPolicy.single_run()
+
+
 def partitioned_asset(partitions: PartitionsDefinition, **kwargs: Any):
-    """A warehouse asset over `partitions`; a backfill of any set of keys is one run."""
-    return warehouse_asset(partitions_def=partitions, backfill_policy=BackfillPolicy.single_run(), **kwargs)
+    """A warehouse asset over `partitions`; a backfill's keys run in one vectorized pass per run."""
+    return warehouse_asset(partitions_def=partitions, backfill_policy=backfill_policy(), **kwargs)
 
 
 def trading_day_asset(*, deps: Sequence[Any] = (), **kwargs: Any):

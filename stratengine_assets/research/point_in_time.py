@@ -18,7 +18,7 @@ from dagster import (
 from quant.calendar import shift_trading_days
 from quant.model_signals import history_for
 from quant.strategies import StrategyBook
-from resources import PipelineSettings, WarehouseResource
+from resources import DuckDBWarehouseResource, PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, Where, at_least, at_most, before, eq
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
@@ -70,7 +70,7 @@ def recompute(
     them then: a factor that mixes an adjusted price with an as-reported share count differs there. Model strategies
     also get the stored factors of the days their training reads: those days' own point-in-time correctness is what
     this check verifies on the days it runs on."""
-    copy = WarehouseResource(database=str(scratch / "as_of.duckdb"))
+    copy = DuckDBWarehouseResource(database=str(scratch / "as_of.duckdb"))
     with copy.session():
         pass  # the scratch file, with the schema
     with warehouse.session() as store:

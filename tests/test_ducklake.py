@@ -1,0 +1,90 @@
+"""The DuckLake backend against the local PostgreSQL: the same warehouse as the DuckDB file from the same files, and
+several processes writing at once without a lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import lake_catalog
+from tests.sandbox import Sandbox, differences
+
+
+def lake_sandbox(root: Path, database: str) -> Sandbox:
+    sandbox = Sandbox(root)
+    sandbox.variables.update(
+        {
+            "STRATENGINE_WAREHOUSE_BACKEND": "ducklake",
+            "STRATENGINE_DUCKLAKE_CATALOG": lake_catalog(database),
+            "STRATENGINE_DUCKLAKE_DATA_PATH": str(root / "lake"),
+        }
+    )
+    return sandbox
+
+
+def test_a_build_on_ducklake_equals_the_duckdb_file_build(tmp_path, postgres_database):
+    embedded, lake = Sandbox(tmp_path / "file"), lake_sandbox(tmp_path / "lake", postgres_database)
+    for sandbox in (embedded, lake):
+        sandbox.synth(names=8, days=140, seed=3)
+        outcome = sandbox.update(research=True)
+        assert not outcome.failed, outcome.failed
+    assert lake.query("SELECT current_database() AS catalog").catalog[0] == "lake"
+    assert (
+        lake.query("SELECT count(*) AS n FROM prices").n[0] == embedded.query("SELECT count(*) AS n FROM prices").n[0]
+    )
+    assert list((tmp_path / "lake" / "lake").rglob("*.parquet")), "the lake's data are Parquet files in its folder"
+    assert differences(embedded, lake) == {}
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from resources.warehouse import DuckLakeWarehouseResource
+    import pandas as pd
+    lake = DuckLakeWarehouseResource(catalog=sys.argv[1], data_path=sys.argv[2])
+    name = sys.argv[3]
+    frame = pd.DataFrame({"asset": [name] * 3, "partition_key": ["a", "b", "c"], "reason": "test",
+                          "marked_at": pd.Timestamp("2020-01-01")})
+    with lake.session() as store, store.transaction():
+        store.append("stale_partitions", frame)
+        print("open", flush=True)
+        time.sleep(float(sys.argv[4]))
+    print("committed", flush=True)
+    """
+)
+
+
+def test_two_processes_hold_write_transactions_on_one_lake_at_once(tmp_path, postgres_database):
+    from resources.warehouse import DuckLakeWarehouseResource
+
+    catalog, data = lake_catalog(postgres_database), str(tmp_path / "lake")
+    with DuckLakeWarehouseResource(catalog=catalog, data_path=data).session() as store:
+        assert store.count("stale_partitions") == 0
+    started = time.monotonic()
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, catalog, data, name, "4"], stdout=subprocess.PIPE, text=True)
+        for name in ("first", "second")
+    ]
+    outputs = [writer.communicate(timeout=120)[0].split() for writer in writers]
+    elapsed = time.monotonic() - started
+    assert all(writer.returncode == 0 for writer in writers)
+    assert outputs == [["open", "committed"]] * 2
+    assert elapsed < 8 + 6, f"the writers waited on each other: {elapsed:.1f} s for two 4 s transactions"
+    with DuckLakeWarehouseResource(catalog=catalog, data_path=data).session() as store:
+        assert store.count_by("stale_partitions", "asset") == {"first": 3, "second": 3}
+
+
+def test_a_bad_catalog_string_is_refused_before_it_reaches_sql(tmp_path):
+    from resources.warehouse import DuckLakeWarehouseResource
+
+    for catalog in ("dbname=x' AS y", "dbname=x password=secret", ""):
+        with (
+            pytest.raises(ValueError, match="libpq"),
+            DuckLakeWarehouseResource(catalog=catalog, data_path=str(tmp_path)).session(),
+        ):
+            pass
