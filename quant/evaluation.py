@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from quant.panel import forward_fill, forward_returns, lagged
+from quant.panel import forward_fill, forward_returns, lagged, row_quantiles
 
 HORIZONS = (1, 5, 21)
 QUANTILES = 5
@@ -52,25 +52,6 @@ def _qcut_probabilities(quantiles: int) -> np.ndarray:
     """The quantile probabilities pd.qcut(x, quantiles) uses, rounded up where not representable."""
     probs = np.linspace(0, 1, quantiles + 1)
     return np.where(quantiles * probs != np.arange(quantiles + 1), np.nextafter(probs, 1), probs)
-
-
-def row_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """Per row, np.nanquantile(row, probs) (linear interpolation) to the bit, on one sort of the whole matrix instead
-    of numpy's row-by-row loop: numpy's virtual index (n - 1) * p and its two-sided lerp, copied."""
-    ordered = np.sort(values, axis=1)  # NaN sorts last
-    n = np.isfinite(values).sum(axis=1)[:, None].astype(np.float64)
-    virtual = (n - 1) * probs[None, :]
-    below = np.floor(virtual)
-    gamma = virtual - below
-    last = np.maximum(n - 1, 0).astype(np.int64)
-    lower = np.clip(below.astype(np.int64), 0, last)
-    upper = np.clip(below.astype(np.int64) + 1, 0, last)
-    lower = np.where(virtual >= n - 1, last, lower)
-    a = np.take_along_axis(ordered, lower, axis=1)
-    b = np.take_along_axis(ordered, upper, axis=1)
-    diff = b - a
-    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
-    return np.where(n > 0, out, np.nan)
 
 
 def quantile_labels(factor: np.ndarray, quantiles: int = QUANTILES) -> np.ndarray:

@@ -48,3 +48,22 @@ def forward_returns(close: np.ndarray, horizon: int) -> np.ndarray:
     ahead[: max(len(close) - horizon, 0)] = close[horizon:]
     with np.errstate(divide="ignore", invalid="ignore"):
         return ahead / close - 1.0
+
+
+def row_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Per row, np.nanquantile(row, probs) (linear interpolation) to the bit, on one sort of the whole matrix instead
+    of numpy's row-by-row loop: numpy's virtual index (n - 1) * p and its two-sided lerp, copied."""
+    ordered = np.sort(values, axis=1)  # NaN sorts last
+    n = np.isfinite(values).sum(axis=1)[:, None].astype(np.float64)
+    virtual = (n - 1) * probs[None, :]
+    below = np.floor(virtual)
+    gamma = virtual - below
+    last = np.maximum(n - 1, 0).astype(np.int64)
+    lower = np.clip(below.astype(np.int64), 0, last)
+    upper = np.clip(below.astype(np.int64) + 1, 0, last)
+    lower = np.where(virtual >= n - 1, last, lower)
+    a = np.take_along_axis(ordered, lower, axis=1)
+    b = np.take_along_axis(ordered, upper, axis=1)
+    diff = b - a
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return np.where(n > 0, out, np.nan)

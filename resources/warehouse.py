@@ -17,7 +17,7 @@ from filelock import FileLock
 from pydantic import Field
 
 from storage.duckdb_backend import DuckDBWarehouse, prepare
-from storage.ducklake_backend import LakeLocation, connect_lake, is_write_conflict
+from storage.ducklake_backend import LakeLocation, attach_lake, is_write_conflict
 from storage.warehouse import Warehouse
 
 LOCK_TIMEOUT_SECONDS = 600
@@ -98,8 +98,9 @@ class DuckLakeWarehouseResource(WarehouseResource):
     def get_connection(self, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection whose default catalog is the lake, the schema in place (checked once per process)."""
         location = self.location()
-        conn = connect_lake(location, self.connection_config)
+        conn = duckdb.connect(config=dict(self.connection_config))
         try:
+            attach_lake(conn, location)
             with _prepare_lock:
                 if location.describe() not in _prepared:
                     prepare(conn)

@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from quant import evaluation as em
+from quant.panel import row_quantiles
 
 alphalens_utils = pytest.importorskip("alphalens.utils")
 alphalens_performance = pytest.importorskip("alphalens.performance")
@@ -252,4 +253,6 @@ def test_row_quantiles_equal_numpy_to_the_bit() -> None:
         values[0, 0], values[0, 1:] = 1.5, np.nan  # one name
         values[1, :] = 4.0  # all tied
         reference = np.nanquantile(values, probs, axis=1).T
-        assert np.array_equal(em.row_quantiles(values, probs), reference, equal_nan=True)
+        assert np.array_equal(row_quantiles(values, probs), reference, equal_nan=True)
+        winsor = np.array([0.01, 0.99])  # the factors' winsorizing edges
+        assert np.array_equal(row_quantiles(values, winsor), np.nanquantile(values, winsor, axis=1).T, equal_nan=True)

@@ -20,6 +20,10 @@ def _market_cap(x: FactorInputs) -> np.ndarray:
     return x.market_cap()
 
 
+def _beta_and_residual(x: FactorInputs) -> tuple[np.ndarray, np.ndarray]:
+    return x.shared("beta_252d", lambda: rolling_beta(x.returns, x.benchmark_returns, 252, 200))
+
+
 @factor("momentum_12_1", 252, ("close",), "return from t-252 to t-21")
 def momentum_12_1(x: FactorInputs) -> np.ndarray:
     return period_return(x.close, 252, 21)
@@ -47,12 +51,12 @@ def volatility_252d(x: FactorInputs) -> np.ndarray:
 
 @factor("beta_252d", 252, ("returns", "benchmark_returns"), "slope of daily returns on the benchmark's, 252 days")
 def beta_252d(x: FactorInputs) -> np.ndarray:
-    return rolling_beta(x.returns, x.benchmark_returns, 252, 200)[0]
+    return _beta_and_residual(x)[0]
 
 
 @factor("idio_vol_252d", 252, ("returns", "benchmark_returns"), "annualized std of the residual from beta_252d")
 def idio_vol_252d(x: FactorInputs) -> np.ndarray:
-    return np.sqrt(rolling_beta(x.returns, x.benchmark_returns, 252, 200)[1] * TRADING_DAYS_PER_YEAR)
+    return np.sqrt(_beta_and_residual(x)[1] * TRADING_DAYS_PER_YEAR)
 
 
 @factor("size", 0, ("close", "fundamentals", "basis"), "log market cap")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,13 @@ class FactorInputs:
     benchmark_returns: np.ndarray
     fundamentals: dict[str, np.ndarray]
     basis: np.ndarray | None = None
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value several factors derive from these inputs, computed once (the 252-day beta and residual)."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
     def fundamental(self, metric: str) -> np.ndarray:
         return self.fundamentals.get(metric, np.full_like(self.close, np.nan))

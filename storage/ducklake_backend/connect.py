@@ -64,28 +64,24 @@ def extension_file(name: str, package: str) -> Path:
     return path
 
 
-def connect_lake(location: LakeLocation, config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection whose default catalog is the lake (created on first use)."""
-    conn = duckdb.connect(config=dict(config or {}))
-    try:
-        extensions = {**EXTENSIONS, **(S3_EXTENSION if location.on_s3 else {})}
-        for name, package in extensions.items():
-            conn.execute(f"LOAD '{extension_file(name, package)}'")
-        if location.on_s3:
-            _s3_secret(conn, location)
-        data_path = location.data_path if location.on_s3 else str(Path(location.data_path).resolve())
-        if not location.on_s3:
-            Path(data_path).mkdir(parents=True, exist_ok=True)
-        conn.execute(
-            f"ATTACH 'ducklake:postgres:{location.catalog}' AS {CATALOG_NAME} (DATA_PATH '{data_path.rstrip('/')}/')"
-        )
-        conn.execute(f"USE {CATALOG_NAME}")
-        for setting, value in RETRIES.items():
-            conn.execute(f"SET {setting} = {value}")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+def attach_lake(conn: duckdb.DuckDBPyConnection, location: LakeLocation) -> None:
+    """Load the lake extensions on a fresh connection and make the lake (created on first use) its default
+    catalog."""
+    extensions = {**EXTENSIONS, **(S3_EXTENSION if location.on_s3 else {})}
+    for name, package in extensions.items():
+        conn.execute(f"LOAD '{extension_file(name, package)}'")
+    if location.on_s3:
+        _s3_secret(conn, location)
+        data_path = location.data_path
+    else:
+        data_path = str(Path(location.data_path).resolve())
+        Path(data_path).mkdir(parents=True, exist_ok=True)
+    conn.execute(
+        f"ATTACH 'ducklake:postgres:{location.catalog}' AS {CATALOG_NAME} (DATA_PATH '{data_path.rstrip('/')}/')"
+    )
+    conn.execute(f"USE {CATALOG_NAME}")
+    for setting, value in RETRIES.items():
+        conn.execute(f"SET {setting} = {value}")
 
 
 def _s3_secret(conn: duckdb.DuckDBPyConnection, location: LakeLocation) -> None:
