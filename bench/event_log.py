@@ -7,8 +7,6 @@ real SQLite instance, with the event-log settings given in the environment.
 Prints the median wall time, its per-partition share and the materialization events recorded.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import statistics

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from stratengine_assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,7 @@ def test_dagster_definitions_validate(project):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_repository_is_a_dg_project(project):
     checked = _run("dg", "check", "defs")
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -37,6 +40,7 @@ def test_the_repository_is_a_dg_project(project):
     assert {row["name"] for row in sections["sensors"]} == {"pipeline_sensor"}
 
 
+@pytest.mark.slow
 def test_dg_dev_serves_the_code_location(project, tmp_path):
     port = _free_port()
     log = open(tmp_path / "dg_dev.log", "w")  # noqa: SIM115 (the server writes to it until it is stopped)

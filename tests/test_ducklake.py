@@ -30,7 +30,7 @@ def lake_sandbox(root: Path, database: str) -> Sandbox:
 def test_a_build_on_ducklake_equals_the_duckdb_file_build(tmp_path, postgres_database):
     embedded, lake = Sandbox(tmp_path / "file"), lake_sandbox(tmp_path / "lake", postgres_database)
     for sandbox in (embedded, lake):
-        sandbox.synth(names=8, days=140, seed=3)
+        sandbox.synth(names=6, days=90, seed=3)
         outcome = sandbox.update(research=True)
         assert not outcome.failed, outcome.failed
     assert lake.query("SELECT current_database() AS catalog").catalog[0] == "lake"

@@ -116,6 +116,7 @@ NON_PAYERS = ("cmg", "ilmn", "pcln", "fslr", "mtd", "kmx")
 REAL_NAMES = ("crm", "jpm", *NON_PAYERS)
 
 
+@pytest.mark.slow
 def test_real_crm_market_cap_runs_through_its_split(real_data, tmp_path):
     """CRM split 4:1 on 2013-04-18 (ex-date) and pays no dividend: its Stooq closes are adjusted for the split, its
     FY2013 10-K (period end 2013-01-31, known from 2013-05-01) reports the pre-split count."""
