@@ -88,3 +88,32 @@ def test_a_bad_catalog_string_is_refused_before_it_reaches_sql(tmp_path):
             DuckLakeWarehouseResource(catalog=catalog, data_path=str(tmp_path)).session(),
         ):
             pass
+
+
+def test_the_lake_keeps_its_data_on_s3(tmp_path, postgres_database, s3_endpoint, monkeypatch):
+    import boto3
+    import pandas as pd
+
+    from resources.settings import warehouse
+
+    for name, value in {
+        "STRATENGINE_WAREHOUSE_BACKEND": "ducklake",
+        "STRATENGINE_DUCKLAKE_CATALOG": lake_catalog(postgres_database),
+        "STRATENGINE_DUCKLAKE_DATA_PATH": "s3://lake-data/warehouse",
+        "STRATENGINE_S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
+    }.items():
+        monkeypatch.setenv(name, value)
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="lake-data")
+    lake = warehouse(resolved=True)
+    assert "not-a-real-secret" not in lake.describe() and "not-a-real-secret" not in repr(lake.location())
+    # more rows than DuckLake inlines into its catalog, so they go to a Parquet file
+    frame = pd.DataFrame({"ticker": [f"T{i:05d}" for i in range(20_000)], "vendor": "v", "source_file": "f"})
+    with lake.session() as store:
+        store.append("actions_coverage", frame)
+    with warehouse(resolved=True).session() as store:
+        assert store.read("actions_coverage", order_by=["ticker"])["ticker"].tolist() == frame["ticker"].tolist()
+    listed = s3.list_objects_v2(Bucket="lake-data").get("Contents", [])
+    assert any(item["Key"].startswith("warehouse/") and item["Key"].endswith(".parquet") for item in listed)

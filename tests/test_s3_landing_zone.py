@@ -1,10 +1,6 @@
 """The landing zone in S3, against a real S3 endpoint (moto's standalone server) on 127.0.0.1."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import boto3
@@ -19,37 +15,6 @@ from tests.helpers import ALL_ASSETS, count, random_walk, tick, write_stooq
 
 BUCKET = "vendor-drops"
 RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    """moto_server on a free loopback port for this module, with dummy credentials."""
-    server = Path(sys.executable).with_name("moto_server")
-    if not server.exists():
-        pytest.skip("moto_server is not installed (pip install -e '.[test]')")
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("moto_server did not start")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture
