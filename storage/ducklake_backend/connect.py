@@ -18,7 +18,7 @@ _PATH = re.compile(r"^[A-Za-z0-9_.\-/:@+=~ ]+$")
 EXTENSIONS = {"ducklake": "duckdb_extension_ducklake", "postgres_scanner": "duckdb_extension_postgres_scanner"}
 S3_EXTENSION = {"httpfs": "duckdb_extension_httpfs"}
 # several runs commit snapshots to one catalog: a loser retries (DuckLake re-checks it for real conflicts first)
-RETRIES = {"ducklake_max_retry_count": 100, "ducklake_retry_wait_ms": 50, "ducklake_retry_backoff": 1.5}
+RETRIES = {"ducklake_max_retry_count": 30, "ducklake_retry_wait_ms": 50, "ducklake_retry_backoff": 1.2}  # <= 1 min
 
 
 @dataclass(frozen=True)
