@@ -84,15 +84,8 @@ class DuckLakeWarehouseResource(WarehouseResource):
     s3_secret: str = ""
 
     def location(self) -> LakeLocation:
-        return LakeLocation(
-            self.catalog,
-            self.data_path,
-            self.s3_endpoint,
-            self.s3_region,
-            self.s3_use_ssl,
-            self.s3_key_id,
-            self.s3_secret,
-        )
+        fields = ("catalog", "data_path", "s3_endpoint", "s3_region", "s3_use_ssl", "s3_key_id", "s3_secret")
+        return LakeLocation(**{name: getattr(self, name) for name in fields})
 
     @contextmanager
     def get_connection(self, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:

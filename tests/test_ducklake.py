@@ -117,3 +117,33 @@ def test_the_lake_keeps_its_data_on_s3(tmp_path, postgres_database, s3_endpoint,
         assert store.read("actions_coverage", order_by=["ticker"])["ticker"].tolist() == frame["ticker"].tolist()
     listed = s3.list_objects_v2(Bucket="lake-data").get("Contents", [])
     assert any(item["Key"].startswith("warehouse/") and item["Key"].endswith(".parquet") for item in listed)
+
+
+DELETER = textwrap.dedent(
+    """
+    import sys
+    from resources.warehouse import DuckLakeWarehouseResource
+    from storage.warehouse import eq
+    with DuckLakeWarehouseResource(catalog=sys.argv[1], data_path=sys.argv[2]).session() as store:
+        store.delete("stale_partitions", eq("partition_key", "b"))
+    """
+)
+
+
+def test_a_commit_that_conflicts_with_another_writer_asks_dagster_to_run_the_step_again(tmp_path, postgres_database):
+    import pandas as pd
+    from dagster import RetryRequested
+
+    from resources.warehouse import DuckLakeWarehouseResource
+    from storage.warehouse import eq
+
+    catalog, data = lake_catalog(postgres_database), str(tmp_path / "lake")
+    lake = DuckLakeWarehouseResource(catalog=catalog, data_path=data)
+    marks = pd.DataFrame({"asset": "x", "partition_key": ["a", "b"], "reason": "t", "marked_at": pd.Timestamp(0)})
+    with lake.session() as store:
+        store.append("stale_partitions", marks)  # one data file: deletes of either row touch it
+    with pytest.raises(RetryRequested), lake.session() as store, store.transaction():
+        store.delete("stale_partitions", eq("partition_key", "a"))
+        subprocess.run([sys.executable, "-c", DELETER, catalog, data], check=True, timeout=120)
+    with lake.session() as store:  # the loser wrote nothing; the winner's delete stands
+        assert store.read("stale_partitions")["partition_key"].tolist() == ["a"]
