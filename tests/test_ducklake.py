@@ -147,3 +147,19 @@ def test_a_commit_that_conflicts_with_another_writer_asks_dagster_to_run_the_ste
         subprocess.run([sys.executable, "-c", DELETER, catalog, data], check=True, timeout=120)
     with lake.session() as store:  # the loser wrote nothing; the winner's delete stands
         assert store.read("stale_partitions")["partition_key"].tolist() == ["a"]
+
+
+def test_a_missing_or_unreachable_catalog_says_so_in_one_line(tmp_path, postgres_database):
+    from resources.warehouse import DuckLakeWarehouseResource
+
+    cases = {
+        "dbname=stratengine_no_such_lake host=127.0.0.1 user=postgres": "createdb stratengine_no_such_lake",
+        "dbname=test host=127.0.0.1 port=1 user=postgres": "cannot reach the DuckLake catalog",
+    }
+    for catalog, says in cases.items():
+        with (
+            pytest.raises(ValueError, match=says) as refused,
+            DuckLakeWarehouseResource(catalog=catalog, data_path=str(tmp_path)).session(),
+        ):
+            pass
+        assert "\n" not in str(refused.value)

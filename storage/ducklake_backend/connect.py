@@ -76,12 +76,32 @@ def attach_lake(conn: duckdb.DuckDBPyConnection, location: LakeLocation) -> None
     else:
         data_path = str(Path(location.data_path).resolve())
         Path(data_path).mkdir(parents=True, exist_ok=True)
-    conn.execute(
-        f"ATTACH 'ducklake:postgres:{location.catalog}' AS {CATALOG_NAME} (DATA_PATH '{data_path.rstrip('/')}/')"
-    )
+    try:
+        conn.execute(
+            f"ATTACH 'ducklake:postgres:{location.catalog}' AS {CATALOG_NAME} (DATA_PATH '{data_path.rstrip('/')}/')"
+        )
+    except duckdb.IOException as error:
+        raise catalog_error(error, location) from error
     conn.execute(f"USE {CATALOG_NAME}")
     for setting, value in RETRIES.items():
         conn.execute(f"SET {setting} = {value}")
+
+
+def catalog_error(error: duckdb.IOException, location: LakeLocation) -> Exception:
+    """A one-line reason (and what to do) for a catalog PostgreSQL refused or that does not exist; other errors
+    as they are."""
+    text = str(error)
+    missing = re.search(r'database "([^"]+)" does not exist', text)
+    if missing:
+        return ValueError(
+            f"the DuckLake catalog database {missing.group(1)!r} does not exist on that PostgreSQL server "
+            f"({location.describe()}): create it (createdb {missing.group(1)}) or point STRATENGINE_DUCKLAKE_CATALOG "
+            "at one that does"
+        )
+    if "Unable to connect to Postgres" in text:
+        reason = text.split("failed:", 1)[-1].strip().splitlines()[0]
+        return ValueError(f"cannot reach the DuckLake catalog ({location.describe()}): {reason}")
+    return error
 
 
 def _s3_secret(conn: duckdb.DuckDBPyConnection, location: LakeLocation) -> None:
