@@ -71,7 +71,7 @@ TABLES: dict[str, str] = {
         strategy_id VARCHAR NOT NULL, as_of DATE NOT NULL, ticker VARCHAR NOT NULL, weight DOUBLE NOT NULL,
         price DOUBLE NOT NULL, shares DOUBLE NOT NULL, value DOUBLE NOT NULL, current_shares DOUBLE NOT NULL,
         trade_shares DOUBLE NOT NULL, cash_left DOUBLE NOT NULL, hold_until DATE NOT NULL, amount DOUBLE NOT NULL,
-        mode VARCHAR NOT NULL""",
+        mode VARCHAR NOT NULL, investor_id VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL""",
     "factor_evaluation_daily": """
         date DATE NOT NULL, factor VARCHAR NOT NULL, horizon INTEGER NOT NULL, pearson_ic DOUBLE,
         spearman_ic DOUBLE, q1_return DOUBLE, q2_return DOUBLE, q3_return DOUBLE, q4_return DOUBLE,
