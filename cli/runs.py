@@ -16,7 +16,8 @@ from stratengine_assets.backtest.jobs import RESEARCH_ASSETS
 from stratengine_assets.definitions import defs
 
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-PID_TAG, HOST_TAG = "stratengine/pid", "stratengine/host"
+PID_TAG, HOST_TAG, BUILT_TAG = "stratengine/pid", "stratengine/host", "stratengine/built"
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 LIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 Say = Callable[[str], None]
 
@@ -27,6 +28,13 @@ class StepRun:
 
     seconds: float
     error: str | None = None
+
+
+def built_tag(assets: list[AssetsDefinition], tags: dict) -> str:
+    """What a run builds, for the Runs page (the command line's runs are all named __ephemeral_asset_job__)."""
+    names = ", ".join(asset.key.to_user_string() for asset in assets)
+    first, last = tags.get(RANGE_START), tags.get(RANGE_END)
+    return f"{names} [{first} .. {last}]" if first else names
 
 
 def launcher_tags() -> dict[str, str]:
@@ -44,7 +52,7 @@ def run_step(
         selection=assets,
         instance=instance,
         resources=resources,
-        tags={**tags, **launcher_tags()},
+        tags={**tags, **launcher_tags(), BUILT_TAG: built_tag(assets, tags)},
         run_config=QUIET_RUN,
         raise_on_error=False,
     )

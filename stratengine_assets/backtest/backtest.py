@@ -3,11 +3,12 @@
 import pandas as pd
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
 
-from quant.backtest.results import HEADLINE_METRICS, metrics_row
+from quant.backtest.results import metrics_row
 from quant.strategies import Strategy
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, eq
-from stratengine_assets.backtest.equity_curve import equity_curve_markdown
+from stratengine_assets.backtest.comparison import comparison_table
+from stratengine_assets.backtest.equity_curve import equity_curves_markdown
 from stratengine_assets.backtest.simulation import simulate_rebalances
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
@@ -27,7 +28,7 @@ def run_strategy(
         return None
     sim, reference = outcome
     row = metrics_row(strategy, sim, reference)
-    row["equity_curve"] = equity_curve_markdown(strategy.strategy_id, sim.daily, reference)
+    row["curve"] = (sim.daily, reference)
     sid = strategy.strategy_id
     return sim.daily.assign(strategy_id=sid), row, sim.events.assign(strategy_id=sid)
 
@@ -46,8 +47,8 @@ def events_metadata(sid: str, events: pd.DataFrame) -> dict:
 
 
 def headline_metadata(prefix: str, row: dict) -> dict:
-    """The headline metrics as numbers, so the UI plots them over runs."""
-    return {f"{prefix}/{key}": MetadataValue.float(float(row[key])) for key in HEADLINE_METRICS}
+    """The Sharpe ratio as a number, so the UI plots it over runs (every figure is in the comparison table)."""
+    return {f"{prefix}/sharpe": MetadataValue.float(float(row["sharpe"]))}
 
 
 @warehouse_asset(group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
@@ -71,18 +72,19 @@ def backtest(
             with store.transaction():
                 store.replace("backtest_returns", daily, eq("strategy_id", strategy.strategy_id))
                 store.replace("backtest_events", events, eq("strategy_id", strategy.strategy_id))
-                stored = pd.DataFrame(
-                    [{k: v for k, v in row.items() if k != "equity_curve"} | {"computed_at": utc_now()}]
-                )
+                stored = pd.DataFrame([{k: v for k, v in row.items() if k != "curve"} | {"computed_at": utc_now()}])
                 store.replace("backtest_metrics", stored, eq("strategy_id", strategy.strategy_id))
             results[strategy.strategy_id] = row
         held = store.count("target_portfolio")
         if held and not results:
             raise Failure(f"backtest: {held:,} target portfolio rows but no strategy could be simulated")
         settle(store, "backtest", [UNPARTITIONED])
-    metadata = {"strategies": len(results)}
+    metadata = {"strategies": len(results), "comparison": comparison_table(results)}
+    if results:
+        benchmark = next(iter(results.values()))["curve"][1]
+        curves = {sid: row["curve"][0] for sid, row in results.items()}
+        metadata["equity_curves"] = MetadataValue.md(equity_curves_markdown(curves, benchmark))
     for sid, row in results.items():
-        metadata[f"{sid}/equity_curve"] = MetadataValue.md(row["equity_curve"])
         metadata.update(headline_metadata(sid, row))
         metadata.update(notes[sid])
     return MaterializeResult(metadata=metadata)

@@ -10,6 +10,12 @@ RESEARCH_ASSETS = [backtest_grid, oos_simulation]  # tuning: weekly or on demand
 
 backtest_job = define_asset_job("backtest_job", selection=AssetSelection.assets(backtest))
 research_job = define_asset_job("research_job", selection=AssetSelection.assets(*RESEARCH_ASSETS))
+# what an investor's "simulate out of sample" starts (the API launches it as a run of its own, named for it)
+simulation_job = define_asset_job(
+    "oos_simulation_job",
+    selection=AssetSelection.assets(oos_simulation),
+    description="Every strategy's selected in-sample run traded on the out-of-sample window",
+)
 
 research_schedule = ScheduleDefinition(
     name="research_schedule",

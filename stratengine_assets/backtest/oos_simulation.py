@@ -14,6 +14,7 @@ from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, eq
 from stratengine_assets.backtest.backtest import headline_metadata
 from stratengine_assets.backtest.backtest_grid import backtest_grid, research_windows
+from stratengine_assets.backtest.comparison import comparison_table
 from stratengine_assets.backtest.equity_curve import equity_curve_markdown
 from stratengine_assets.backtest.simulation import window_run
 from stratengine_assets.common.clock import utc_now
@@ -91,6 +92,7 @@ def oos_simulation(
                 metadata[f"{sid}/equity_curve"] = MetadataValue.md(picture)
                 metadata.update(headline_metadata(sid, row))
         settle(store, "oos_simulation", [UNPARTITIONED])
+    metadata["comparison"] = comparison_table({r["strategy_id"]: r for r in rows if r["status"] == "simulated"})
     metadata["out_of_sample_through"] = str(windows.last.date())
     context.log.info(f"out of sample through {windows.last.date()}: {sum(r['passed'] for r in rows)} passed")
     return MaterializeResult(metadata=metadata)

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from dagster import BackfillPolicy, PartitionsDefinition, asset
+from dagster import AssetsDefinition, BackfillPolicy, PartitionsDefinition, asset
 
 from partitions import tickers_partitions, trading_day_partitions
 from resources.settings import backfill_partitions_per_run
+from stratengine_assets.common.metadata import column_schema, readable_result
 
 # the steps that write the warehouse; its limit is the instance's (deploy/dagster.yaml): 1 for a DuckDB file (its
 # writers queue on a file lock anyway), more for DuckLake, whose writers commit concurrently
 WRITER_POOL = "warehouse"
 
 
-def warehouse_asset(*, group_name: str, kinds: set[str], **kwargs: Any):
-    """@asset that writes the warehouse: one writer at a time."""
-    return asset(pool=WRITER_POOL, group_name=group_name, kinds=kinds, **kwargs)
+def warehouse_asset(*, group_name: str, kinds: set[str], **kwargs: Any) -> Callable[[Callable], AssetsDefinition]:
+    """@asset that writes the warehouse (one writer at a time), its table's column schema in its definition and
+    its materialization metadata made readable (stratengine_assets/common/metadata.py)."""
+
+    def decorate(compute: Callable) -> AssetsDefinition:
+        @functools.wraps(compute)
+        def readable_compute(*args: Any, **kw: Any) -> Any:
+            return readable_result(compute(*args, **kw))
+
+        metadata = {**column_schema(compute.__name__), **kwargs.pop("metadata", {})}
+        return asset(pool=WRITER_POOL, group_name=group_name, kinds=kinds, metadata=metadata, **kwargs)(
+            readable_compute
+        )
+
+    return decorate
 
 
 def backfill_policy() -> BackfillPolicy:
