@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 from dagster import DagsterInstance
 
 from cli.reports import format_summary, summarize, update_report
 from cli.update import run_update
 from resources import LandingZoneResource, PipelineSettings, WarehouseResource
-from resources.settings import build_resources, ensure_dagster_home, resolved_resources
+from resources.settings import build_resources, calendar_configured, ensure_dagster_home, resolved_resources
 from stratengine_assets.portfolio.investor_portfolio import investor_plan
 
 SAMPLE_DIR = Path(__file__).with_name("sample_data")
@@ -40,8 +41,20 @@ def run_demo(say: Callable[[str], None] = print) -> dict:
     say(format_summary(summary))
     say(investor_example(warehouse, resolved["settings"]))
     dg = Path(sys.executable).with_name("dg")
-    say(f"demo finished in {time.perf_counter() - began:.1f}s; open the UI with: DAGSTER_HOME={home} {dg} dev")
+    span = ui_calendar(warehouse)
+    say(f"demo finished in {time.perf_counter() - began:.1f}s; open the UI with: DAGSTER_HOME={home}{span} {dg} dev")
+    say(f"and the dashboard with: {Path(sys.executable).with_name('stratengine')} serve")
     return summary
+
+
+def ui_calendar(warehouse: WarehouseResource) -> str:
+    """The sample's span as the calendar variables (unless set), so the UI's partitions cover only its days and
+    coverage reads 100%, not the 22% of 2010 to today."""
+    with warehouse.session() as store:
+        first, last = store.span("prices", "date")
+    if first is None or calendar_configured():
+        return ""
+    return f" STRATENGINE_START_DATE={pd.Timestamp(first).date()} STRATENGINE_END_DATE={pd.Timestamp(last).date()}"
 
 
 def investor_example(warehouse: WarehouseResource, settings: PipelineSettings, amount: float = 100_000.0) -> str:

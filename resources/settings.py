@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ import pandas as pd
 from dagster import ConfigurableResource, EnvVar
 
 from quant.strategies import BUNDLED_STRATEGIES, StrategyBook
+from resources.alerts import AlertWebhookResource
 from resources.landing_zone import LocalLandingZone
 from resources.warehouse import DuckDBWarehouseResource, DuckLakeWarehouseResource, WarehouseResource
 from storage.warehouse import PriceRules
@@ -59,9 +61,47 @@ def backfill_partitions_per_run() -> int | None:
     return int(text)
 
 
+@dataclass(frozen=True)
+class ApiSettings:
+    """`stratengine serve`: where it listens, the token that state-changing requests must carry (unset: they are
+    refused), and the largest request body it reads."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = field(default=None, repr=False)
+    max_body_bytes: int = 65_536
+
+
+def api_settings() -> ApiSettings:
+    """STRATENGINE_API_HOST, STRATENGINE_API_PORT, STRATENGINE_API_TOKEN, STRATENGINE_API_MAX_BODY_BYTES."""
+    port = os.environ.get("STRATENGINE_API_PORT", "8000")
+    body = os.environ.get("STRATENGINE_API_MAX_BODY_BYTES", "65536")
+    for name, text in (("STRATENGINE_API_PORT", port), ("STRATENGINE_API_MAX_BODY_BYTES", body)):
+        if not text.isdigit():
+            raise ValueError(f"{name} must be a whole number, got {text!r}")
+    return ApiSettings(
+        host=os.environ.get("STRATENGINE_API_HOST", "127.0.0.1"),
+        port=int(port),
+        token=os.environ.get("STRATENGINE_API_TOKEN") or None,
+        max_body_bytes=int(body),
+    )
+
+
 def calendar_start() -> dt.date:
     """First trading day the partitions cover (STRATENGINE_START_DATE, default 2010-01-04)."""
     return dt.date.fromisoformat(os.environ.get("STRATENGINE_START_DATE", DEFAULT_FIRST_DAY))
+
+
+def calendar_end() -> dt.date | None:
+    """Last trading day the partitions cover (STRATENGINE_END_DATE), for a closed history such as the demo's;
+    unset: through today, growing each day."""
+    text = os.environ.get("STRATENGINE_END_DATE", "").strip()
+    return dt.date.fromisoformat(text) if text else None
+
+
+def calendar_configured() -> bool:
+    """Whether STRATENGINE_START_DATE or STRATENGINE_END_DATE is set."""
+    return bool(os.environ.get("STRATENGINE_START_DATE") or os.environ.get("STRATENGINE_END_DATE"))
 
 
 def stooq_downloader() -> StooqDownloader:
@@ -98,6 +138,8 @@ class PipelineSettings(ConfigurableResource):
     pit_check_date: str = ""
     min_coverage: str = "0.9"
     delisting_return: str = ""
+    stale_after_hours: str = "30"
+    export_dir: str = ""
 
     def strategy_book(self) -> StrategyBook:
         """The universe rules, research rules and strategies of the configured file, checked."""
@@ -147,6 +189,17 @@ class PipelineSettings(ConfigurableResource):
         """The day the point-in-time check recomputes, when one is configured."""
         return pd.Timestamp(self.pit_check_date) if self.pit_check_date else None
 
+    def stale_after_seconds(self) -> float:
+        """How long a daily asset may go without a materialization before the stale-data sensor says so."""
+        hours = decimal("STRATENGINE_STALE_AFTER_HOURS", self.stale_after_hours)
+        if not hours > 0:
+            raise ValueError(f"STRATENGINE_STALE_AFTER_HOURS must be a number of hours > 0, got {hours}")
+        return hours * 3600
+
+    def export_root(self) -> Path:
+        """Where exports are written: STRATENGINE_EXPORT_DIR, default <project home>/exports."""
+        return Path(self.export_dir).resolve() if self.export_dir.strip() else project_home() / "exports"
+
 
 SETTING_VARIABLES = {
     "strategies": "STRATENGINE_STRATEGIES",
@@ -159,6 +212,8 @@ SETTING_VARIABLES = {
     "pit_check_date": "STRATENGINE_PIT_CHECK_DATE",
     "min_coverage": "STRATENGINE_MIN_COVERAGE",
     "delisting_return": "STRATENGINE_DELISTING_RETURN",
+    "stale_after_hours": "STRATENGINE_STALE_AFTER_HOURS",
+    "export_dir": "STRATENGINE_EXPORT_DIR",
 }
 
 
@@ -259,11 +314,26 @@ def warehouse(resolved: bool = False) -> WarehouseResource:
     )
 
 
+ALERT_WEBHOOK_VARIABLE = "STRATENGINE_ALERT_WEBHOOK_URL"
+
+
+def alerts_configured() -> bool:
+    """Whether STRATENGINE_ALERT_WEBHOOK_URL is set (the alert sensors start running only then)."""
+    return bool(os.environ.get(ALERT_WEBHOOK_VARIABLE, "").strip())
+
+
+def alert_webhook(resolved: bool = False) -> AlertWebhookResource:
+    """The webhook alerts go to, STRATENGINE_ALERT_WEBHOOK_URL, as an EnvVar so the UI shows its name, not its
+    token; unset: alerts off."""
+    return AlertWebhookResource(url=_from_env(ALERT_WEBHOOK_VARIABLE, resolved))
+
+
 def _resources(resolved: bool) -> dict[str, ConfigurableResource]:
     return {
         "warehouse": warehouse(resolved),
         "landing_zone": landing_zone(resolved),
         "settings": pipeline_settings(resolved),
+        "alerts": alert_webhook(resolved),
     }
 
 
