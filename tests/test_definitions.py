@@ -37,7 +37,13 @@ def test_the_repository_is_a_dg_project(project):
     sections = json.loads(listed.stdout)
     assets = {row["asset_key"] for row in sections["assets"]}
     assert {"prices", "target_portfolio", "backtest"} <= assets
-    assert {row["name"] for row in sections["sensors"]} == {"pipeline_sensor"}
+    assert {row["name"] for row in sections["sensors"]} == {
+        "pipeline_sensor",
+        "run_failure_alert",
+        "failed_check_alert_on_success",
+        "failed_check_alert_on_failure",
+        "stale_data_alert",
+    }
 
 
 @pytest.mark.slow
@@ -102,6 +108,7 @@ def test_every_asset_is_in_the_graph():
         "backtest_grid",
         "oos_simulation",
         "investor_portfolio",
+        "signal_export",
     }
 
 

@@ -37,7 +37,8 @@ from stratengine_assets.lineage.graph import asset_graph
 from stratengine_assets.lineage.propagation import Domain, downstream
 
 INGESTION = ("raw_prices", "prices", "securities", "fundamentals", "corporate_actions")
-ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio")
+# not planned by `update` or the sensor; signal_export fails when there are no signals, so a plan would retry it
+ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio", "signal_export")
 RESEARCH = ("backtest_grid", "oos_simulation")
 TRIGGER_TAG = "stratengine/trigger"
 REPORTING = frozenset({"prices"})  # assets whose runs report the partitions they changed (see common/staleness.py)
