@@ -1,4 +1,4 @@
-"""The `stratengine` command line: demo, land, fetch, synth, update, research, portfolio."""
+"""The `stratengine` command line: demo, land, fetch, synth, update, research, portfolio, serve."""
 
 from __future__ import annotations
 
@@ -123,6 +123,17 @@ def research() -> int:
     return 0
 
 
+def serve() -> int:
+    from resources.settings import api_settings
+    from web.server import serve as run_server
+
+    settings = api_settings()
+    writes = "token set: writes allowed" if settings.token else "no STRATENGINE_API_TOKEN: read only"
+    say(f"dashboard http://{settings.host}:{settings.port}/  API docs /docs  ({writes}); Ctrl-C stops")
+    run_server(settings)
+    return 0
+
+
 def demo() -> int:
     from cli.demo import run_demo
 
@@ -137,6 +148,7 @@ def parser() -> argparse.ArgumentParser:
     landing = commands.add_parser("land", help="copy vendor files (or folders of them) into the landing zone")
     landing.add_argument("paths", nargs="+", type=Path)
     landing.add_argument("--vendor", help="vendor layout, when it cannot be told from the file")
+    commands.add_parser("serve", help="the REST API and web dashboard over the warehouse (STRATENGINE_API_*)")
     commands.add_parser("update", help="materialize every missing or stale partition, then the backtest")
     commands.add_parser(
         "research", help="backtest every strategy's grid in sample, then the selected run out of sample"
@@ -164,6 +176,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "synth": lambda: synth(args.names, args.days, args.seed),
         "research": research,
         "update": update,
+        "serve": serve,
     }
     return commands[args.command]()
 

@@ -49,6 +49,11 @@ class WarehouseResource(ConfigurableResource):
         """Where the warehouse lives, for logs (no secrets)."""
         raise NotImplementedError
 
+    def version(self) -> tuple | None:
+        """A token that changes whenever a commit changes the warehouse, read without opening it; None where the
+        backend cannot tell cheaply (readers then cannot cache)."""
+        return None
+
 
 class DuckDBWarehouseResource(DuckDBResource, WarehouseResource):
     """A DuckDB file behind a cross-process writer lock: no server, one writer at a time."""
@@ -64,6 +69,17 @@ class DuckDBWarehouseResource(DuckDBResource, WarehouseResource):
 
     def describe(self) -> str:
         return f"DuckDB file {self.database}"
+
+    def version(self) -> tuple:
+        """Size and modification time of the file and its write-ahead log: every commit changes one of them."""
+        stats = []
+        for path in (Path(self.database), Path(f"{self.database}.wal")):
+            try:
+                stat = path.stat()
+                stats.append((stat.st_size, stat.st_mtime_ns))
+            except FileNotFoundError:
+                stats.append(None)
+        return tuple(stats)
 
 
 _prepared: set[str] = set()  # lakes whose schema this process has brought up to date
