@@ -1,8 +1,12 @@
-"""`stratengine demo` end to end on the bundled real sample, twice."""
+"""`stratengine demo` end to end on the bundled real sample: its end state, the dashboard over it in Chromium,
+then the same rows from short ranges and a second demo run."""
+
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 
 from cli.demo import run_demo
 from quant.calendar import trading_days
@@ -40,9 +44,26 @@ def _state(database: str) -> dict:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
 
 
-def test_demo_end_state_range_independence_and_rerun(project):
-    lines: list[str] = []
-    summary = run_demo(say=lines.append)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo run in a throwaway project for the module: (resources, summary, printed lines)."""
+    from resources.settings import build_resources
+
+    home = tmp_path_factory.mktemp("demo") / "project"
+    (home / ".dagster_home").mkdir(parents=True)
+    (home / ".dagster_home" / "dagster.yaml").touch()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("STRATENGINE_HOME", str(home))
+        env.setenv("DAGSTER_HOME", str(home / ".dagster_home"))
+        for name in ("STRATENGINE_WAREHOUSE", "STRATENGINE_LANDING_DIR", "STRATENGINE_START_DATE"):
+            env.delenv(name, raising=False)
+        lines: list[str] = []
+        summary = run_demo(say=lines.append)
+        yield build_resources(), summary, lines
+
+
+def test_demo_end_state(demo):
+    project, summary, lines = demo
     database = project["warehouse"].database
     holdings = summary["holdings"]
     books = holdings.groupby("strategy_id")
@@ -67,10 +88,24 @@ def test_demo_end_state_range_independence_and_rerun(project):
             model.validate(conn.execute(f"SELECT * FROM {table}").df(), lazy=True)
     assert sorted(risk) == [(sid, 8) for sid in sorted(STRATEGIES)]
     _research_results(database, summary)
-    first = _state(database)
+    assert any("STRATENGINE_START_DATE=2014-01-02 STRATENGINE_END_DATE=2017-11-10" in line for line in lines)
     # SLG 2014-03-04's close, the one defective price row in the sample's window, and three share counts more than
     # 2x off both neighbours (AAL 2013: 163 M, the weighted pre-merger count; F 2014 x0.23; SLG 2014 x9)
-    assert first["quarantine"] == 4
+    assert _state(database)["quarantine"] == 4
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium: apt-get install chromium")
+def test_dashboard_in_chromium_over_the_demo(demo):
+    from tests.dashboard import check_dashboard
+
+    project, _, _ = demo
+    check_dashboard(project)
+
+
+def test_short_ranges_and_a_rerun_give_the_same_rows(demo):
+    project, _, lines = demo
+    database = project["warehouse"].database
+    first = _state(database)
     for asset, table, column in [
         (universe, "universe", "date"),
         (factors, "factors", "date"),

@@ -62,6 +62,7 @@ def canonical(tmp_path_factory) -> Sandbox:
     return sandbox
 
 
+@pytest.mark.slow  # two 300-day builds (about 3.5 min): CI time; `pytest --slow` runs it
 def test_adjusted_only_prices_get_price_times_shares_factors_once_actions_land(canonical, tmp_path):
     sandbox = Sandbox(tmp_path / "stooq")
     market = sandbox.synth(names=10, days=300, seed=5, prices="stooq")
