@@ -45,6 +45,12 @@ class WarehouseResource(ConfigurableResource):
         """A DuckDB connection on the warehouse, its schema in place."""
         raise NotImplementedError
 
+    @contextmanager
+    def read_session(self, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[Warehouse]:
+        """The warehouse interface for reading only (the API's): a backend may open it without writing anything."""
+        with self.session(lock_timeout) as store:
+            yield store
+
     def describe(self) -> str:
         """Where the warehouse lives, for logs (no secrets)."""
         raise NotImplementedError
@@ -66,6 +72,19 @@ class DuckDBWarehouseResource(DuckDBResource, WarehouseResource):
         with FileLock(f"{path}.lock", timeout=lock_timeout), DuckDBResource.get_connection(self) as conn:
             prepare(conn)
             yield conn
+
+    @contextmanager
+    def read_session(self, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[Warehouse]:
+        """The file opened read-only under the lock: no schema statements and no checkpoint, so reading leaves the
+        file (and its version) as it was. FileNotFoundError before the first build."""
+        path = Path(self.database)
+        if not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path} yet: run `stratengine demo` or `stratengine update`")
+        with (
+            FileLock(f"{path}.lock", timeout=lock_timeout),
+            duckdb.connect(str(path), read_only=True, config=dict(self.connection_config)) as conn,
+        ):
+            yield DuckDBWarehouse(conn)
 
     def describe(self) -> str:
         return f"DuckDB file {self.database}"

@@ -197,7 +197,8 @@ def test_no_token_configured_refuses_every_write(project):
             headers={"Authorization": "Bearer anything"},
         )
         assert response.status_code == 403 and "STRATENGINE_API_TOKEN" in response.json()["detail"]
-        assert requests.get(f"{url}/api/strategies", timeout=30).status_code == 200
+        before_any_build = requests.get(f"{url}/api/strategies", timeout=30)
+        assert before_any_build.status_code == 503 and "stratengine demo" in before_any_build.json()["detail"]
     assert _written(project) == (0, 0)
 
 

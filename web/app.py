@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Annotated, Any
 from dagster import DagsterInstance
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from filelock import Timeout
 
@@ -32,6 +34,7 @@ from web.schemas import AllocationRequest, SimulationRequest, check_holdings
 
 STATIC = Path(__file__).with_name("static")
 LOCAL_CLIENTS = {"127.0.0.1", "::1", "localhost"}
+INSTANCE_SECONDS = 5  # the runs and materialization times the pipeline page shows are at most this old
 READ_LOCK_SECONDS = 10.0  # a read waits this long for a run writing the warehouse, then answers 503
 DATE_HELP = "YYYY-MM-DD; default the latest"
 INVESTOR_ID = PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="1-64 letters, digits, _ . -")
@@ -62,15 +65,24 @@ class Api:
 
         return self.cache.get(key, compute)
 
+    def respond(self, key: tuple, view: Callable[[Warehouse], Any]) -> Response:
+        """`read` as a JSON response whose bytes are cached too (serializing is most of a cached request's cost)."""
+        body = self.cache.get(("json", *key), lambda: json.dumps(self.read(key, view), separators=(",", ":")))
+        return Response(body, media_type="application/json")
+
     @contextmanager
-    def store(self) -> Iterator[Warehouse]:
+    def store(self, write: bool = False) -> Iterator[Warehouse]:
+        """A session for one request (read-only unless `write`); 503 while a run holds the warehouse too long."""
+        opened = self.warehouse.session if write else self.warehouse.read_session
         try:
-            with self._lock, self.warehouse.session(lock_timeout=READ_LOCK_SECONDS) as store:
+            with self._lock, opened(lock_timeout=READ_LOCK_SECONDS) as store:
                 yield store
         except Timeout:
             raise HTTPException(
                 503, "the warehouse is busy: a run is writing it; try again shortly", headers={"Retry-After": "5"}
             ) from None
+        except FileNotFoundError as missing:
+            raise HTTPException(503, str(missing)) from None
 
     def strategy(self, strategy_id: str) -> Strategy:
         if strategy_id not in self.book.strategies:
@@ -94,7 +106,7 @@ def create_app(
         description="Strategies, target portfolios and why each name is held, performance against the benchmark, "
         "risk, factor evaluation, pipeline health, and the investor's flow (simulate out of sample, allocate).",
     )
-    app.middleware("http")(_body_limit(settings.max_body_bytes))
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     _errors(app)
     _read_routes(app, api)
     _pipeline_routes(app, api)
@@ -103,16 +115,42 @@ def create_app(
     return app
 
 
-def _body_limit(limit: int):
-    async def middleware(request: Request, call_next):
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return JSONResponse({"detail": f"request body over {limit:,} bytes"}, status_code=413)
-        if request.method in {"POST", "PUT", "PATCH"} and len(await request.body()) > limit:
-            return JSONResponse({"detail": f"request body over {limit:,} bytes"}, status_code=413)
-        return await call_next(request)
+class BodyTooLarge(Exception):
+    pass
 
-    return middleware
+
+class BodyLimit:
+    """413 for a request body over `limit` bytes, by its Content-Length or, without one, as it streams in (a pure
+    ASGI middleware: Starlette's BaseHTTPMiddleware costs more than a cached read)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send) -> None:
+        await JSONResponse({"detail": f"request body over {self.limit:,} bytes"}, status_code=413)(scope, receive, send)
 
 
 def _errors(app: FastAPI) -> None:
@@ -156,7 +194,7 @@ def _read_routes(app: FastAPI, api: Api) -> None:
 
     @app.get("/api/strategies", dependencies=read, tags=["strategies"])
     def strategies() -> list[dict[str, Any]]:
-        return api.read(("strategies",), lambda store: views.strategies(store, api.book))
+        return api.respond(("strategies",), lambda store: views.strategies(store, api.book))
 
     @app.get("/api/strategies/{strategy_id}", dependencies=read, tags=["strategies"])
     def strategy(strategy_id: str) -> dict[str, Any]:
@@ -167,39 +205,39 @@ def _read_routes(app: FastAPI, api: Api) -> None:
     @app.get("/api/strategies/{strategy_id}/portfolio", dependencies=read, tags=["strategies"])
     def portfolio(strategy_id: str, date: Annotated[dt.date | None, Query(description=DATE_HELP)] = None):
         chosen = api.strategy(strategy_id)
-        return api.read(("portfolio", strategy_id, date), lambda store: views.portfolio(store, chosen, date))
+        return api.respond(("portfolio", strategy_id, date), lambda store: views.portfolio(store, chosen, date))
 
     @app.get("/api/strategies/{strategy_id}/performance", dependencies=read, tags=["strategies"])
     def performance(strategy_id: str) -> dict[str, Any]:
         chosen = api.strategy(strategy_id)
         benchmark = api.book.universe.benchmark
-        return api.read(("performance", strategy_id), lambda store: views.performance(store, chosen, benchmark))
+        return api.respond(("performance", strategy_id), lambda store: views.performance(store, chosen, benchmark))
 
     @app.get("/api/strategies/{strategy_id}/risk", dependencies=read, tags=["strategies"])
     def risk(strategy_id: str) -> dict[str, Any]:
         api.strategy(strategy_id)
-        return api.read(("risk", strategy_id), lambda store: views.risk(store, strategy_id))
+        return api.respond(("risk", strategy_id), lambda store: views.risk(store, strategy_id))
 
     @app.get("/api/strategies/{strategy_id}/grid", dependencies=read, tags=["strategies"])
     def grid(strategy_id: str) -> dict[str, Any]:
         api.strategy(strategy_id)
-        return api.read(("grid", strategy_id), lambda store: views.grid(store, strategy_id))
+        return api.respond(("grid", strategy_id), lambda store: views.grid(store, strategy_id))
 
     @app.get("/api/comparison", dependencies=read, tags=["strategies"])
     def comparison() -> list[dict[str, Any]]:
-        return api.read(("comparison",), lambda store: views.comparison(store, api.book))
+        return api.respond(("comparison",), lambda store: views.comparison(store, api.book))
 
     @app.get("/api/universes", dependencies=read, tags=["strategies"])
     def universes() -> list[dict[str, Any]]:
-        return api.read(("universes",), lambda store: [views.universe(store, api.book)])
+        return api.respond(("universes",), lambda store: [views.universe(store, api.book)])
 
     @app.get("/api/factors/evaluation", dependencies=read, tags=["research"])
     def evaluation(horizon: int = Query(21, ge=1, le=252)) -> list[dict[str, Any]]:
-        return api.read(("evaluation", horizon), lambda store: views.evaluation(store, horizon))
+        return api.respond(("evaluation", horizon), lambda store: views.evaluation(store, horizon))
 
     @app.get("/api/investors/{investor_id}/allocations", dependencies=read, tags=["investors"])
     def allocations(investor_id: str = INVESTOR_ID) -> list[dict[str, Any]]:
-        return api.read(("allocations", investor_id), lambda store: views.allocations(store, investor_id))
+        return api.respond(("allocations", investor_id), lambda store: views.allocations(store, investor_id))
 
 
 def _pipeline_routes(app: FastAPI, api: Api) -> None:
@@ -209,10 +247,14 @@ def _pipeline_routes(app: FastAPI, api: Api) -> None:
     def pipeline() -> dict[str, Any]:
         fresh, quarantine, vendors = api.read(("pipeline",), _pipeline_tables)
         fresh = [dict(row) for row in fresh]  # the cached rows stay as computed
-        materialized = last_materializations(api.instance, [row["asset"] for row in fresh])
+        assets = tuple(row["asset"] for row in fresh)
+        runs, materialized = api.cache.get(
+            ("instance", assets, int(time.monotonic() // INSTANCE_SECONDS)),
+            lambda: (recent_runs(api.instance), last_materializations(api.instance, assets)),
+        )
         for row in fresh:
             row["last_materialized"] = materialized.get(row["asset"])
-        return {"freshness": fresh, "runs": recent_runs(api.instance), "quarantine": quarantine, "vendors": vendors}
+        return {"freshness": fresh, "runs": runs, "quarantine": quarantine, "vendors": vendors}
 
     @app.get("/api/quarantine", dependencies=read, tags=["pipeline"])
     def quarantine(
@@ -222,7 +264,7 @@ def _pipeline_routes(app: FastAPI, api: Api) -> None:
         offset: int = Query(0, ge=0),
     ) -> dict[str, Any]:
         key = ("quarantine", dataset, reason, limit, offset)
-        return api.read(key, lambda store: views.quarantine_rows(store, dataset, reason, limit, offset))
+        return api.respond(key, lambda store: views.quarantine_rows(store, dataset, reason, limit, offset))
 
     @app.get("/api/simulations/{run_id}", dependencies=read, tags=["investors"])
     def simulation(run_id: str = PathParam(pattern=r"^[0-9a-f-]{36}$")) -> dict[str, Any]:
@@ -259,7 +301,7 @@ def _write_routes(app: FastAPI, api: Api) -> None:
         strategy = api.strategy(request.strategy_id)
         _check_universe(request.universe)
         current = check_holdings(request.holdings)
-        with api.store() as store:
+        with api.store(write=True) as store:
             result = investor_plan(store, strategy, request.amount, request.mode, current)
             store_allocation(store, investor_id, strategy.strategy_id, result, request.amount, request.mode)
             stored = views.allocations(store, investor_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
@@ -39,7 +39,7 @@ def _selection(run) -> str | None:
     return ", ".join(keys) or None
 
 
-def last_materializations(instance: DagsterInstance, assets: list[str]) -> dict[str, float | None]:
+def last_materializations(instance: DagsterInstance, assets: Sequence[str]) -> dict[str, float | None]:
     """Each asset's latest materialization time (epoch seconds), None when never materialized."""
     out = {}
     for name in assets:
