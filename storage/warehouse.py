@@ -112,8 +112,10 @@ class Warehouse(ABC):
         """Everything written inside commits together or not at all; nested blocks join the outer one."""
 
     @abstractmethod
-    def read(self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None) -> pd.DataFrame:
-        """Rows of `table` matching every filter (all columns unless named)."""
+    def read(
+        self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None, limit: int | None = None
+    ) -> pd.DataFrame:
+        """Rows of `table` matching every filter (all columns unless named), the first `limit` when given."""
 
     @abstractmethod
     def distinct(self, table: str, columns: Sequence[str], *where: Where) -> pd.DataFrame:

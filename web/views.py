@@ -222,8 +222,9 @@ def quarantine_rows(
 ) -> dict[str, Any]:
     """The quarantined rows themselves (filtered, one page) and how many match."""
     where = [*([eq("dataset", dataset)] if dataset else []), *([eq("reason", reason)] if reason else [])]
-    rows = store.read("quarantine", *where, order_by=["dataset", "date", "ticker", "source_file", "source_line"])
-    return {"total": len(rows), "offset": offset, "rows": records(rows.iloc[offset : offset + limit])}
+    order = ["dataset", "date", "ticker", "source_file", "source_line"]
+    rows = store.read("quarantine", *where, order_by=order, limit=offset + limit)
+    return {"total": store.count("quarantine", *where), "offset": offset, "rows": records(rows.iloc[offset:])}
 
 
 def freshness(store: Warehouse) -> list[dict[str, Any]]:

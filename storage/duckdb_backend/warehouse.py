@@ -34,8 +34,10 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
     """A session on a DuckDB warehouse, over a connection the caller opened (holding the writer lock where the
     backend needs one) and ran `prepare` on: a DuckDB file, or a DuckLake catalog made the connection's default."""
 
-    def read(self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None) -> pd.DataFrame:
-        return self._select(table, where, columns, order_by or ()).df()
+    def read(
+        self, table: str, *where: Where, columns: Columns = None, order_by: Columns = None, limit: int | None = None
+    ) -> pd.DataFrame:
+        return self._select(table, where, columns, order_by or (), limit=limit).df()
 
     def distinct(self, table: str, columns: Sequence[str], *where: Where) -> pd.DataFrame:
         return self._select(table, where, columns, columns, "SELECT DISTINCT").df()
@@ -110,12 +112,19 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
             self.conn.execute("DETACH copy_target")
 
     def _select(
-        self, table: str, where: Sequence[Where], columns: Columns, order_by: Sequence[str], keyword: str = "SELECT"
+        self,
+        table: str,
+        where: Sequence[Where],
+        columns: Columns,
+        order_by: Sequence[str],
+        keyword: str = "SELECT",
+        limit: int | None = None,
     ) -> duckdb.DuckDBPyConnection:
         picked = ", ".join(checked_column(table, c) for c in columns) if columns else "*"
         clause, params = where_clause(table, where)
         order = f" ORDER BY {', '.join(checked_column(table, c) for c in order_by)}" if order_by else ""
-        return self.conn.execute(f"{keyword} {picked} FROM {checked_table(table)}{clause}{order}", params)
+        last = f" LIMIT {int(limit)}" if limit is not None else ""
+        return self.conn.execute(f"{keyword} {picked} FROM {checked_table(table)}{clause}{order}{last}", params)
 
 
 def _plain(value: Any) -> Any:

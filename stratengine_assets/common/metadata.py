@@ -10,6 +10,7 @@ from dagster import (
     MetadataValue,
     TableColumn,
     TableColumnConstraints,
+    TableRecord,
     TableSchema,
 )
 
@@ -64,3 +65,18 @@ def column_schema(table: str) -> dict[str, TableSchema]:
         for name, kind in columns(table).items()
     ]
     return {"dagster/column_schema": TableSchema(columns=cols)}
+
+
+QUARANTINE_SHOWN = ("date", "ticker", "reason", "vendor", "source_file", "source_line")
+QUARANTINE_SAMPLE = 20
+
+
+def quarantine_sample(rows: Any) -> MetadataValue:
+    """The first quarantined rows themselves (date, ticker, reason, file and line) as a table the UI shows."""
+    shown = rows.reindex(columns=list(QUARANTINE_SHOWN)).head(QUARANTINE_SAMPLE)
+    schema = TableSchema(columns=[TableColumn(name, "string") for name in QUARANTINE_SHOWN])
+    records = [
+        TableRecord({name: "" if value != value or value is None else str(value)[:120] for name, value in row.items()})
+        for row in shown.to_dict("records")
+    ]
+    return MetadataValue.table(records, schema)

@@ -15,6 +15,7 @@ from storage.models import FundamentalsModel
 from storage.schema import columns
 from storage.warehouse import Warehouse, eq, isin, not_null
 from stratengine_assets.common.checks import schema_check
+from stratengine_assets.common.metadata import quarantine_sample
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import mark, settle
 from stratengine_assets.ingestion.manifest import mark_ingested, registered_files
@@ -157,6 +158,7 @@ def fundamentals(
             "known_at_lag_days": lag,
             "quarantined": len(quarantined),
             "quarantined_by_reason": MetadataValue.json(quarantined["reason"].value_counts().to_dict()),
+            **({"quarantined_rows": quarantine_sample(quarantined)} if len(quarantined) else {}),
             "factor_days_marked": marked,
             "fiscal_year_corrections": MetadataValue.json(found.notes),
             "failed_files": MetadataValue.json(found.failed),

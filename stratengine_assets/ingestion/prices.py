@@ -18,6 +18,7 @@ from resources import PipelineSettings, WarehouseResource
 from storage.models import PricesModel
 from storage.warehouse import at_least, before, eq
 from stratengine_assets.common.checks import schema_check
+from stratengine_assets.common.metadata import quarantine_sample
 from stratengine_assets.common.partition_range import partition_dates, partition_window
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import report_changes, settle, stale_reasons
@@ -64,6 +65,7 @@ def prices(
             report_changes(store, "prices", [str(pd.Timestamp(day).date()) for day in found.changed_days], why)
         written = store.read("prices", *window)
         reasons = store.count_by("quarantine", "reason", eq("dataset", "prices"), *window)
+        held = store.read("quarantine", eq("dataset", "prices"), *window, order_by=["date", "ticker"], limit=20)
         raw = store.count("raw_prices", *window)
         if raw and written.empty:
             raise Failure(f"prices: all {raw:,} raw rows of {first.date()}..{last.date()} were rejected: {reasons}")
@@ -75,6 +77,7 @@ def prices(
             "rows": len(written),
             "quarantined": sum(reasons.values()),
             "quarantined_by_reason": MetadataValue.json(reasons),
+            **({"quarantined_rows": quarantine_sample(held)} if len(held) else {}),
             "rows_by_vendor": MetadataValue.json({k: int(v) for k, v in written["vendor"].value_counts().items()}),
             "missing_names": len(found.missing),
             "missing_examples": MetadataValue.json(_examples(found.missing)),
