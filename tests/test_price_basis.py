@@ -87,6 +87,7 @@ def differences_in(a: pd.DataFrame, b: pd.DataFrame) -> str:
     return table_difference(comparable(a), comparable(b), 1e-9) or ""
 
 
+@pytest.mark.slow  # the 300-day canonical build it shares (about 70 s): CI time; `pytest --slow` runs it
 def test_market_cap_moves_with_the_price_through_splits(canonical):
     caps = canonical.query(
         "SELECT f.ticker, f.date, exp(f.raw_value) AS cap, p.close FROM factors f JOIN prices p USING (date, ticker) "
@@ -104,6 +105,7 @@ def test_market_cap_moves_with_the_price_through_splits(canonical):
     assert on_reports["cap_move"].between(1 / 1.5, 1.5).all()  # a report re-bases the shares, not by a split
 
 
+@pytest.mark.slow  # shares the canonical build above
 def test_the_point_in_time_guard_catches_prices_and_shares_on_mixed_bases(canonical, monkeypatch):
     with canonical.opened() as (_, resources, _):
         honest = signals_point_in_time(check_context(warehouse=resources["warehouse"]))
