@@ -50,19 +50,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    """Env vars pointing StratEngine at a temp folder; returns the resources built from them."""
-    home = tmp_path / "project"
+def point_at_project(env: pytest.MonkeyPatch, home: Path) -> dict:
+    """Point StratEngine's variables at a new project folder (its own Dagster home, default calendar); return the
+    resources built from them. Module fixtures pass a MonkeyPatch.context()."""
     (home / ".dagster_home").mkdir(parents=True)
     (home / ".dagster_home" / "dagster.yaml").touch()
-    monkeypatch.setenv("STRATENGINE_HOME", str(home))
-    monkeypatch.setenv("DAGSTER_HOME", str(home / ".dagster_home"))
-    monkeypatch.delenv("STRATENGINE_WAREHOUSE", raising=False)
-    monkeypatch.delenv("STRATENGINE_LANDING_DIR", raising=False)
+    env.setenv("STRATENGINE_HOME", str(home))
+    env.setenv("DAGSTER_HOME", str(home / ".dagster_home"))
+    for name in ("STRATENGINE_WAREHOUSE", "STRATENGINE_LANDING_DIR", "STRATENGINE_START_DATE", "STRATENGINE_END_DATE"):
+        env.delenv(name, raising=False)
     from resources.settings import build_resources
 
     return build_resources()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Env vars pointing StratEngine at a temp folder; returns the resources built from them."""
+    return point_at_project(monkeypatch, tmp_path / "project")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import requests
 from dagster import DagsterInstance
 
 from resources.settings import ApiSettings, build_resources, pipeline_settings
+from tests.conftest import point_at_project
 from tests.live_server import serving
 from web.app import create_app
 from web.server import executor
@@ -99,15 +100,8 @@ def _seed(warehouse) -> None:
 def api(tmp_path_factory):
     """One seeded warehouse and Dagster home behind one server for the module (the tests only read, or write
     what no other test counts)."""
-    home = tmp_path_factory.mktemp("api") / "project"
-    (home / ".dagster_home").mkdir(parents=True)
-    (home / ".dagster_home" / "dagster.yaml").touch()
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("STRATENGINE_HOME", str(home))
-        env.setenv("DAGSTER_HOME", str(home / ".dagster_home"))
-        env.delenv("STRATENGINE_WAREHOUSE", raising=False)
-        env.delenv("STRATENGINE_LANDING_DIR", raising=False)
-        project = build_resources()
+        project = point_at_project(env, tmp_path_factory.mktemp("api") / "project")
         _seed(project["warehouse"])
         instance = DagsterInstance.get()
         settings = ApiSettings(token=TOKEN, max_body_bytes=4096)

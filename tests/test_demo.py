@@ -17,6 +17,7 @@ from stratengine_assets.research.factor_evaluation import factor_evaluation
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
+from tests.conftest import point_at_project
 from tests.helpers import range_context
 
 LAST_SAMPLE_DAY = "2017-11-10"
@@ -47,19 +48,11 @@ def _state(database: str) -> dict:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """One demo run in a throwaway project for the module: (resources, summary, printed lines)."""
-    from resources.settings import build_resources
-
-    home = tmp_path_factory.mktemp("demo") / "project"
-    (home / ".dagster_home").mkdir(parents=True)
-    (home / ".dagster_home" / "dagster.yaml").touch()
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("STRATENGINE_HOME", str(home))
-        env.setenv("DAGSTER_HOME", str(home / ".dagster_home"))
-        for name in ("STRATENGINE_WAREHOUSE", "STRATENGINE_LANDING_DIR", "STRATENGINE_START_DATE"):
-            env.delenv(name, raising=False)
+        project = point_at_project(env, tmp_path_factory.mktemp("demo") / "project")
         lines: list[str] = []
         summary = run_demo(say=lines.append)
-        yield build_resources(), summary, lines
+        yield project, summary, lines
 
 
 def test_demo_end_state(demo):
