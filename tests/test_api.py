@@ -9,6 +9,7 @@ import requests
 from dagster import DagsterInstance
 
 from resources.settings import ApiSettings, build_resources, pipeline_settings
+from storage.warehouse import eq
 from tests.conftest import point_at_project
 from tests.live_server import serving
 from web.app import create_app
@@ -258,3 +259,17 @@ def _written(project) -> tuple[int, int]:
     """(allocation rows stored, Dagster runs recorded)."""
     with project["warehouse"].session() as store:
         return store.count("investor_portfolio"), len(DagsterInstance.get().get_runs())
+
+
+def test_no_cached_answer_outlives_a_commit(api):
+    """Reads are cached per warehouse version: a commit by anyone else is seen on the next read."""
+    url, project, _ = api
+    route = f"{url}/api/strategies/lo_minvar/portfolio"
+    assert requests.get(route, timeout=30).json()["date"] == "2017-11-10"
+    later = pd.Timestamp("2017-11-13")
+    with project["warehouse"].session() as store:
+        store.append("target_portfolio", TARGETS.assign(date=later, strategy_id="lo_minvar", rebalance_date=later))
+    assert requests.get(route, timeout=30).json()["date"] == "2017-11-13"
+    with project["warehouse"].session() as store:
+        store.delete("target_portfolio", eq("date", later))
+    assert requests.get(route, timeout=30).json()["date"] == "2017-11-10"

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
 SIMULATION_JOB = "oos_simulation_job"
 REQUEST_TAGS = ("stratengine/requested_by", "stratengine/strategy")
@@ -88,8 +88,3 @@ class SimulationLauncher:
             "requested_by": run.tags.get("stratengine/requested_by"),
             "finished": run.status in FINISHED,
         }
-
-
-def simulation_runs(instance: DagsterInstance, limit: int = 10) -> list[str]:
-    """Ids of the latest out-of-sample simulation runs."""
-    return [run.run_id for run in instance.get_runs(RunsFilter(job_name=SIMULATION_JOB), limit=limit)]

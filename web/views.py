@@ -65,12 +65,16 @@ def strategy_card(strategy: Strategy) -> dict[str, Any]:
 
 def strategies(store: Warehouse, book: StrategyBook) -> list[dict[str, Any]]:
     """Every configured strategy with its backtest headline and out-of-sample verdict."""
-    metrics = _by_strategy(store.read("backtest_metrics"))
-    oos = _by_strategy(store.read("oos_simulation"))
+    metrics, oos = _results(store)
     return [
         strategy_card(s) | {"backtest": metrics.get(s.strategy_id), "out_of_sample": oos.get(s.strategy_id)}
         for s in book.strategies.values()
     ]
+
+
+def _results(store: Warehouse) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Backtest metrics and out-of-sample results, each by strategy."""
+    return _by_strategy(store.read("backtest_metrics")), _by_strategy(store.read("oos_simulation"))
 
 
 def _by_strategy(frame: pd.DataFrame) -> dict[str, dict]:
@@ -80,8 +84,7 @@ def _by_strategy(frame: pd.DataFrame) -> dict[str, dict]:
 
 def comparison(store: Warehouse, book: StrategyBook) -> list[dict[str, Any]]:
     """One row per strategy: backtest figures side by side, and whether out of sample passed."""
-    metrics = _by_strategy(store.read("backtest_metrics"))
-    oos = _by_strategy(store.read("oos_simulation"))
+    metrics, oos = _results(store)
     rows = []
     for sid in book.strategies:
         row = {"strategy_id": sid} | {k: (metrics.get(sid) or {}).get(k) for k in HEADLINE + BENCHMARK_METRICS}
