@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command line: market size, work directory, and the internal --phase of a child process."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--names", type=int, required=True, help="number of synthetic tickers")
-    parser.add_argument("--days", type=int, required=True, help="trading days of history from 2010-01-04")
+    parser.add_argument("--days", type=int, required=True, help="trading days of history from --start")
+    parser.add_argument("--start", default=FIRST_DAY, help="first session of the history (default %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed of the synthetic market")
     parser.add_argument("--workdir", help="empty or new directory to work in (default: a fresh temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory afterwards")
@@ -59,7 +60,7 @@ def landing_dir() -> Path:
 
 
 def market(args: argparse.Namespace) -> SyntheticMarket:
-    return SyntheticMarket(args.names, args.days, args.seed)
+    return SyntheticMarket(args.names, args.days, args.seed, args.start)
 
 
 def generate(args: argparse.Namespace) -> dict:
@@ -134,7 +135,7 @@ def spawn(command: list[str], env: dict[str, str]) -> tuple[int, float]:
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
 
 
-def bench_env(workdir: Path) -> dict[str, str]:
+def bench_env(workdir: Path, start: str) -> dict[str, str]:
     """Environment of the children: project home, warehouse, landing zone and Dagster home inside workdir."""
     home = workdir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
@@ -144,7 +145,7 @@ def bench_env(workdir: Path) -> dict[str, str]:
         "STRATENGINE_HOME": str(workdir),
         "STRATENGINE_WAREHOUSE": str(workdir / "data" / "warehouse.duckdb"),
         "STRATENGINE_LANDING_DIR": str(workdir / "data" / "landing"),
-        "STRATENGINE_START_DATE": FIRST_DAY,
+        "STRATENGINE_START_DATE": start,
         "DAGSTER_HOME": str(home),
         ONE_PLANNED_EVENT_PER_RUN: os.environ.get(ONE_PLANNED_EVENT_PER_RUN, "true"),
     }
@@ -153,7 +154,7 @@ def bench_env(workdir: Path) -> dict[str, str]:
 def run_phase(phase: str, args: argparse.Namespace, workdir: Path, env: dict[str, str], day: str | None) -> dict:
     """Run one phase in a child process: its outcome, exit code, wall time and peak RSS."""
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--workdir", str(workdir)]
-    command += ["--names", str(args.names), "--days", str(args.days), "--seed", str(args.seed)]
+    command += ["--names", str(args.names), "--days", str(args.days), "--seed", str(args.seed), "--start", args.start]
     command += ["--day", day] if day else []
     print(f"== {phase}")
     started = time.perf_counter()
@@ -245,9 +246,9 @@ def run_phases(args: argparse.Namespace, workdir: Path, env: dict[str, str], res
 def run_benchmark(args: argparse.Namespace) -> int:
     """Run the four phases in child processes, print the table, and clean up unless --keep."""
     if market(args).extra_day.date() > dt.date.today():
-        raise SystemExit(f"--days {args.days} reaches past today; the trading-day partitions end today")
+        raise SystemExit(f"--days {args.days} from {args.start} reaches past today: give an earlier --start")
     workdir = prepare_workdir(args.workdir)
-    env = bench_env(workdir)
+    env = bench_env(workdir, args.start)
     print(f"StratEngine build benchmark: {args.names:,} names x {args.days:,} days, work directory {workdir}")
     results: dict[str, dict] = {}
     try:

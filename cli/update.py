@@ -64,7 +64,7 @@ def execute(plan: Plan, instance: DagsterInstance, resources: dict, say: Say, ou
             outcome.skipped[step.name] = broken
             say(f"{step.name} skipped: it is built on {broken}, which failed")
             continue
-        for first, last in step.ranges:
+        for first, last in step.runs:
             label = step.name if first == last == "" else f"{step.name} {first}..{last}"
             ran = run_step(label, [assets[step.asset]], instance, resources, step.run_tags(first, last), say)
             outcome.seconds[label] = ran.seconds

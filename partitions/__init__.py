@@ -1,5 +1,12 @@
-"""Partition definitions shared by every StratEngine asset."""
+"""Partition sets: trading months and tickers."""
 
-from partitions.definitions import range_tags, tickers_partitions, trading_day_partitions
+from partitions.definitions import (
+    month_key,
+    month_keys,
+    month_span,
+    range_tags,
+    tickers_partitions,
+    trading_month_partitions,
+)
 
-__all__ = ["range_tags", "tickers_partitions", "trading_day_partitions"]
+__all__ = ["month_key", "month_keys", "month_span", "range_tags", "tickers_partitions", "trading_month_partitions"]

@@ -1,45 +1,68 @@
-"""The two partition sets: trading days for the time series, tickers for per-name assets."""
+"""The two partition sets: trading months for the time series, tickers for per-name assets.
+
+A time-series asset is partitioned by month, not by day: Dagster writes one event per materialized partition (about
+15-20 ms each here, bench/event_log.py), so ten daily assets over ten years spent most of a fund-size build on
+bookkeeping. The unit of work is still the trading day: a run builds the days of its months that are stale or never
+built (stratengine_assets/common/partition_range.py), so a new day costs that day's work and one event per asset.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+import pandas as pd
 from dagster import DagsterInstance, DynamicPartitionsDefinition, TimeWindowPartitionsDefinition
 
-from quant.calendar import exchange_closures
 from resources.settings import calendar_end, calendar_start
 
-TRADING_DAY_FORMAT = "%Y-%m-%d"
-CALENDAR_HORIZON_YEARS = 2  # partitions exist through the end of the year after next
+MONTH_FORMAT = "%Y-%m"
+MIN_SESSIONS_PER_MONTH = 19  # the fewest NYSE sessions a calendar month holds (a February with a holiday)
 
 
-def build_trading_day_partitions(
+def build_trading_month_partitions(
     start: dt.date | None = None, end: dt.date | None = None
 ) -> TimeWindowPartitionsDefinition:
-    """Weekday partitions from start (through end when given, else through today), excluding every NYSE full-day
-    closure."""
+    """Calendar-month partitions from start's month through end's month when given, else through the current
+    month (the one in progress included)."""
     start, end = start or calendar_start(), end or calendar_end()
-    horizon = end or dt.date(dt.date.today().year + CALENDAR_HORIZON_YEARS, 12, 31)
-    closures = [dt.datetime.combine(d, dt.time()) for d in exchange_closures(start, horizon)]
     return TimeWindowPartitionsDefinition(
-        start=dt.datetime.combine(start, dt.time()),
-        fmt=TRADING_DAY_FORMAT,
-        cron_schedule="0 0 * * 1-5",
-        exclusions=closures,
-        end=None if end is None else dt.datetime.combine(_next_weekday(end), dt.time()),
+        start=dt.datetime(start.year, start.month, 1),
+        fmt=MONTH_FORMAT,
+        cron_schedule="0 0 1 * *",
+        end=None if end is None else dt.datetime.combine(_month_after(end), dt.time()),
         end_offset=0 if end is not None else 1,
     )
 
 
-def _next_weekday(day: dt.date) -> dt.date:
-    """The cron tick that closes `day`'s partition window (a Friday's window ends on Monday)."""
-    following = day + dt.timedelta(days=1)
-    while following.weekday() >= 5:
-        following += dt.timedelta(days=1)
-    return following
+def _month_after(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-trading_day_partitions = build_trading_day_partitions()
+def month_key(day: dt.date | str | pd.Timestamp) -> str:
+    """The partition key of the month holding the day."""
+    return pd.Timestamp(day).strftime(MONTH_FORMAT)
+
+
+def month_keys(days: Iterable[str | pd.Timestamp]) -> list[str]:
+    """The partition keys of the months holding these days, in order, each once."""
+    return sorted({month_key(day) for day in days})
+
+
+def month_span(first_key: str, last_key: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) in calendar time of the months first_key..last_key."""
+    start = pd.Timestamp(dt.datetime.strptime(first_key, MONTH_FORMAT))
+    last = dt.datetime.strptime(last_key, MONTH_FORMAT).date()
+    return start, pd.Timestamp(_month_after(last))
+
+
+def months_reaching(sessions: int) -> int:
+    """How many months a window of this many sessions can reach back (or ahead) from a day: a month partition's
+    offset that covers a day window's."""
+    return -(-abs(sessions) // MIN_SESSIONS_PER_MONTH) if sessions else 0
+
+
+trading_month_partitions = build_trading_month_partitions()
 tickers_partitions = DynamicPartitionsDefinition(name="tickers")
 
 

@@ -39,7 +39,7 @@ def plan_subset(plan: Plan) -> AssetGraphSubset:
         if partitions_def is None:
             unpartitioned.add(step.asset)
         else:
-            by_asset[step.asset] = partitions_def.empty_subset().with_partition_keys(step.keys)
+            by_asset[step.asset] = partitions_def.empty_subset().with_partition_keys(step.partition_keys)
     return AssetGraphSubset(partitions_subsets_by_asset_key=by_asset, non_partitioned_asset_keys=unpartitioned)
 
 

@@ -20,7 +20,16 @@ from storage.schema import TABLES
 from storage.warehouse import Warehouse
 
 # when a row was written or a file seen, not what it holds
-RECORDED_AT = ("ingested_at", "registered_at", "detected_at", "computed_at", "modified", "version", "marked_at")
+RECORDED_AT = (
+    "ingested_at",
+    "registered_at",
+    "detected_at",
+    "computed_at",
+    "modified",
+    "version",
+    "marked_at",
+    "built_at",
+)
 # columns that say how a row came about, not what it holds, per table
 HOW = {"stale_partitions": ("reason",), "changed_partitions": ("reason",)}
 

@@ -322,6 +322,14 @@ class StalePartitionsModel(_Table):
         unique = ["asset", "partition_key"]
 
 
+class BuiltPartitionsModel(_Table):
+    asset: Series[str]
+    partition_key: Series[str]
+
+    class Config:
+        unique = ["asset", "partition_key"]
+
+
 class ChangedPartitionsModel(_Table):
     asset: Series[str]
     partition_key: Series[str]
@@ -365,6 +373,7 @@ class PriceBasisModel(_Table):
 TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "stale_partitions": StalePartitionsModel,
     "changed_partitions": ChangedPartitionsModel,
+    "built_partitions": BuiltPartitionsModel,
     "landing_manifest": LandingManifestModel,
     "raw_prices": RawPricesModel,
     "prices": PricesModel,

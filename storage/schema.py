@@ -16,6 +16,8 @@ TABLES: dict[str, str] = {
     "changed_partitions": """
         asset VARCHAR NOT NULL, partition_key VARCHAR NOT NULL, reason VARCHAR NOT NULL,
         marked_at TIMESTAMP NOT NULL""",
+    "built_partitions": """
+        asset VARCHAR NOT NULL, partition_key VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL""",
     "landing_manifest": """
         key VARCHAR NOT NULL, vendor VARCHAR NOT NULL, dataset VARCHAR NOT NULL, size BIGINT NOT NULL,
         version VARCHAR NOT NULL, checksum VARCHAR NOT NULL, modified TIMESTAMP NOT NULL,

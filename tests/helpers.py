@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from dagster import PartitionKeyRange, build_asset_check_context, build_asset_context
+from dagster import build_asset_check_context
 
 from quant.calendar import trading_days
 from resources.settings import pipeline_settings
+from stratengine_assets.common.partition_range import days_context
 from stratengine_assets.definitions import defs
 
 ALL_ASSETS = list(defs.assets)  # the whole graph, for materialize(..., selection=...)
@@ -37,7 +38,7 @@ def range_context(first: str, last: str, **resources):
     """An asset context over a trading-day partition range, for direct invocation (settings from the environment
     unless given)."""
     resources.setdefault("settings", pipeline_settings())
-    return build_asset_context(partition_key_range=PartitionKeyRange(first, last), resources=resources)
+    return days_context(first, last, resources)
 
 
 def with_settings(resources: dict) -> dict:

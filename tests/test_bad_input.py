@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 
+from stratengine_assets.common.partition_range import day_range_tags
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import ALL_ASSETS, register, with_settings
 
-RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-13"}
+RANGE = day_range_tags("2017-10-02", "2017-10-13")
 HEADER = "Date,Open,High,Low,Close,Volume,OpenInt"
 FUTURE = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 ROWS = [  # line 2 onwards; the comment is the reason each defective row must carry

@@ -4,12 +4,13 @@ from pathlib import Path
 
 from dagster import DagsterInstance, materialize
 
+from stratengine_assets.common.partition_range import day_range_tags
 from stratengine_assets.ingestion.manifest import failed_files
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import ALL_ASSETS, random_walk, register, write_stooq
 
-DAY = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-06"}
+DAY = day_range_tags("2017-10-02", "2017-10-06")
 HEADER = "date,ticker,open,high,low,close,adj_close,volume\n"
 
 

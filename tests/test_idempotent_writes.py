@@ -8,11 +8,12 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from storage.warehouse import eq
+from stratengine_assets.common.partition_range import day_range_tags
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import ALL_ASSETS, count, random_walk, register, write_stooq
 
-RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
+RANGE = day_range_tags("2017-10-02", "2017-10-31")
 
 
 def _land(project) -> None:

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dagster import materialize
 
 from cli.reports import update_report
+from partitions import month_keys
+from quant.calendar import shift_trading_days
 from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST, TRIGGER_TAG
-from tests.helpers import STOOQ_HEADER
+from stratengine_assets.research.universe import universe
+from tests.helpers import ALL_ASSETS, STOOQ_HEADER
 from tests.sandbox import Sandbox, differences
 
 RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
@@ -218,7 +222,7 @@ def test_f7_the_sensor_requests_one_range_and_never_content_it_has(base, tmp_pat
     fresh.synth()
     planned = fresh.tick()
     assert set(planned) <= set(INGESTION) and planned
-    assert planned["raw_prices"] == [str(d.date()) for d in fresh.market.history_days]
+    assert planned["raw_prices"] == month_keys(fresh.market.history_days)  # Dagster's partitions are months
 
     sandbox = base.clone(tmp_path / "project")
     history = sandbox.prices_file(2010)
@@ -241,8 +245,9 @@ def test_f7_the_sensor_requests_one_range_and_never_content_it_has(base, tmp_pat
     for index, ticker in ((40, "S00001"), (120, "S00005"), (200, "S00009")):
         sandbox.restate(days[index], [ticker], 0.98)
     planned = sandbox.tick()
-    assert planned["raw_prices"] == [str(days[i].date()) for i in (40, 120, 200)]
-    assert len(planned["prices"]) <= 3 * (2 * PRICE_REACH + 1)
+    assert planned["raw_prices"] == month_keys([days[i] for i in (40, 120, 200)])
+    reach = {month for i in (40, 120, 200) for month in month_keys(days[i - PRICE_REACH : i + PRICE_REACH + 1])}
+    assert set(planned["prices"]) <= reach
 
 
 def test_f8_a_bad_fundamentals_row_is_quarantined_and_the_price_days_run(base, tmp_path):
@@ -329,3 +334,26 @@ def test_a_new_trading_day_rebuilds_only_that_day_of_the_research_chain(base, tm
         "signals": 1,
         "target_portfolio": 1,
     }
+    day = sandbox.market.extra_day
+    judged = f"{shift_trading_days(day, -PRICE_REACH).date()}..{day.date()}"  # the move rule's neighbours again
+    for name in ("raw_prices", "prices", "universe", "factors", "signals", "target_portfolio"):
+        built = sandbox.latest_materialization_metadata(name)["days_built"]
+        expected = judged if name == "prices" else str(day.date())
+        assert built == expected, f"{name} built {built} for one new day, not the day alone (or its month)"
+
+
+def test_a_month_launched_by_hand_rebuilds_every_day_of_it_with_the_same_rows(base, tmp_path):
+    """The UI's Materialize of one month partition (no planner tag) rebuilds all its landed days; the rows are the
+    ones the planner's day-by-day build wrote."""
+    sandbox = base.clone(tmp_path / "project")
+    month = sandbox.market.history_days[100]
+    key = f"{month:%Y-%m}"
+    days = [d for d in sandbox.market.history_days if f"{d:%Y-%m}" == key]
+    before = sandbox.query("SELECT * FROM universe ORDER BY date, ticker")
+    with sandbox.opened() as (instance, resources, _):
+        tags = {"dagster/asset_partition_range_start": key, "dagster/asset_partition_range_end": key}
+        assert materialize(ALL_ASSETS, selection=[universe], instance=instance, resources=resources, tags=tags).success
+    built = sandbox.latest_materialization_metadata("universe")["days_built"]
+    assert built == f"{days[0].date()}..{days[-1].date()}"
+    after = sandbox.query("SELECT * FROM universe ORDER BY date, ticker")
+    pd.testing.assert_frame_equal(before, after)

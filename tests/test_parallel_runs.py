@@ -18,17 +18,19 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
+from partitions import month_keys
 from tests.sandbox import Sandbox, differences
 from tests.test_ducklake import lake_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 DAEMON = Path(sys.executable).with_name("dagster-daemon")
-PER_RUN = 25
+PER_RUN = 1  # month partition per run: 50 sessions from 2010-01-04 are three months, three runs
 ASSETS = [AssetKey("raw_prices")]
 
 
 def production_home(sandbox: Sandbox, database: str) -> None:
-    """The sandbox's Dagster home on deploy/dagster.yaml over `database`; backfills split into runs of PER_RUN days."""
+    """The sandbox's Dagster home on deploy/dagster.yaml over `database`; backfills split into runs of PER_RUN
+    months."""
     shutil.copy(ROOT / "deploy" / "dagster.yaml", sandbox.root / ".dagster_home" / "dagster.yaml")
     sandbox.variables.update(
         {
@@ -87,7 +89,7 @@ def stop(daemon: subprocess.Popen) -> None:
         os.killpg(daemon.pid, signal.SIGKILL)
 
 
-def run_days(tags: dict[str, str], keys: list[str]) -> int:
+def run_partitions(tags: dict[str, str], keys: list[str]) -> int:
     """How many of the keys a run's partition range covers."""
     first, last = tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]
     return sum(first <= key <= last for key in keys)
@@ -108,7 +110,7 @@ def test_a_backfill_split_into_runs_executes_them_in_parallel_and_equals_one_run
     lake = lake_sandbox(tmp_path / "lake", postgres_database)
     production_home(lake, postgres_database)  # Dagster's tables and the lake's catalog share the database
     market = lake.synth(names=6, days=50, seed=5)
-    keys = [day.strftime("%Y-%m-%d") for day in market.history_days]
+    keys = month_keys(market.history_days)
     single = lake.files_copy(tmp_path / "single")
 
     from cli.update import register
@@ -132,8 +134,8 @@ def test_a_backfill_split_into_runs_executes_them_in_parallel_and_equals_one_run
         records = instance.get_run_records()
         runs = [r for r in records if r.dagster_run.tags.get("dagster/backfill") == backfill_id]
         assert all(r.dagster_run.is_success for r in runs), [r.dagster_run.status for r in runs]
-        assert len(runs) == -(-len(keys) // PER_RUN), "the days split into runs of PER_RUN"
-        assert max(run_days(r.dagster_run.tags, keys) for r in runs) <= PER_RUN
+        assert len(runs) == -(-len(keys) // PER_RUN) == 3, "the months split into runs of PER_RUN"
+        assert max(run_partitions(r.dagster_run.tags, keys) for r in runs) <= PER_RUN
         at_once = most_at_once([(r.start_time, r.end_time) for r in runs])
         span = max(r.end_time for r in runs) - min(r.start_time for r in runs)
         print(f"{len(runs)} runs, at most {at_once} at once, {span:.0f} s from the first start to the last end")
@@ -141,5 +143,5 @@ def test_a_backfill_split_into_runs_executes_them_in_parallel_and_equals_one_run
         assert instance.get_materialized_partitions(AssetKey("raw_prices")) == set(keys)
 
     single.ingest()  # the same files, each asset's days in one run, on an embedded DuckDB file
-    assert single.query("SELECT count(*) AS n FROM raw_prices").n[0] == 6 * len(keys)
+    assert single.query("SELECT count(*) AS n FROM raw_prices").n[0] == 6 * len(market.history_days)
     assert differences(lake, single, tables=["raw_prices"]) == {}

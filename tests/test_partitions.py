@@ -1,28 +1,67 @@
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 
-from partitions import tickers_partitions, trading_day_partitions
+from partitions import month_key, month_span, tickers_partitions, trading_month_partitions
+from partitions.definitions import build_trading_month_partitions
 from quant.calendar import month_end_trading_days, next_trading_day, shift_trading_days, trading_days
+from stratengine_assets.common.partition_range import spans
+from stratengine_assets.common.windows import READS, reads
 from stratengine_assets.ingestion.fundamentals import fundamentals
 from stratengine_assets.portfolio.jobs import DAILY_ASSETS
 
 
-def test_holidays_and_weekends_are_not_partitions():
-    keys = set(trading_day_partitions.get_partition_keys())
-    assert "2017-07-04" not in keys  # Independence Day
-    assert "2012-10-29" not in keys and "2012-10-30" not in keys  # Hurricane Sandy closures
-    assert "2018-12-05" not in keys  # national day of mourning
-    assert "2017-11-11" not in keys  # Saturday
-    assert "2017-07-03" in keys and "2017-07-05" in keys
+def test_holidays_and_weekends_are_not_trading_days():
+    days = {str(d.date()) for d in trading_days("2012-01-01", "2018-12-31")}
+    assert "2017-07-04" not in days  # Independence Day
+    assert "2012-10-29" not in days and "2012-10-30" not in days  # Hurricane Sandy closures
+    assert "2018-12-05" not in days  # national day of mourning
+    assert "2017-11-11" not in days  # Saturday
+    assert "2017-07-03" in days and "2017-07-05" in days
 
 
-def test_partition_after_friday_is_next_monday():
-    assert trading_day_partitions.get_next_partition_key("2017-11-10") == "2017-11-13"
-    assert trading_day_partitions.get_next_partition_key("2017-07-03") == "2017-07-05"
+def test_session_after_friday_is_next_monday():
     assert next_trading_day("2017-11-10") == pd.Timestamp("2017-11-13")
+    assert next_trading_day("2017-07-03") == pd.Timestamp("2017-07-05")
+
+
+def test_partitions_are_calendar_months_through_the_current_one():
+    keys = trading_month_partitions.get_partition_keys()
+    assert keys[0] == "2010-01" and keys[-1] == month_key(dt.date.today())
+    assert len(keys) == len(set(keys)) and "2017-07" in keys
+    assert month_span("2017-07", "2017-08") == (pd.Timestamp("2017-07-01"), pd.Timestamp("2017-09-01"))
+    assert month_span("2017-12", "2017-12") == (pd.Timestamp("2017-12-01"), pd.Timestamp("2018-01-01"))
+
+
+def test_closed_history_ends_with_its_last_month():
+    keys = build_trading_month_partitions(dt.date(2014, 1, 2), dt.date(2017, 12, 29)).get_partition_keys()
+    assert keys[0] == "2014-01" and keys[-1] == "2017-12" and len(keys) == 48
+
+
+@pytest.mark.parametrize(("reader", "parent"), sorted(READS))
+def test_month_mappings_cover_the_day_windows(reader, parent):
+    """Every session a reader's day reads lies in a month its partition mapping names: Dagster's lineage is never
+    narrower than the real read (a book read from its own month is built earlier in the same pass)."""
+    start, end = READS[reader, parent]
+    mapping = reads(reader, parent).partition_mapping
+    sessions = trading_days("2009-01-01", "2020-12-31")
+    months = pd.PeriodIndex(sessions, freq="M")
+    for i in range(300, len(sessions) - 300, 7):
+        low, high = months[i + start].ordinal - months[i].ordinal, months[i + end].ordinal - months[i].ordinal
+        own_month = reader == parent and high == 0
+        assert mapping.start_offset <= low and (high <= mapping.end_offset or own_month), (sessions[i], low, high)
+
+
+def test_spans_bridge_clean_days_but_never_a_held_one():
+    days = trading_days("2017-01-03", "2017-01-13")  # 9 sessions
+    wanted = np.array([1, 0, 1, 0, 0, 0, 1, 1, 0], dtype=bool)
+    allowed = np.array([1, 1, 1, 1, 0, 1, 1, 1, 1], dtype=bool)  # the fifth day is held
+    assert spans(days, wanted, allowed) == [(days[0], days[2]), (days[6], days[7])]
+    assert spans(days, wanted, np.ones(9, dtype=bool)) == [(days[0], days[7])]
+    assert spans(days, np.zeros(9, dtype=bool), allowed) == []
 
 
 def test_calendar_matches_spy_trading_days(real_data):
@@ -49,15 +88,9 @@ def test_shift_and_month_ends():
 
 
 def test_partition_sets_stay_small():
-    assert isinstance(trading_day_partitions, TimeWindowPartitionsDefinition)
-    assert len(trading_day_partitions.get_partition_keys()) < 100_000
+    assert isinstance(trading_month_partitions, TimeWindowPartitionsDefinition)
+    assert len(trading_month_partitions.get_partition_keys()) < 1_000  # 1962 to today is about 780 months
     assert fundamentals.partitions_def == tickers_partitions
     for asset in DAILY_ASSETS:
-        assert asset.partitions_def == trading_day_partitions
+        assert asset.partitions_def == trading_month_partitions
         assert asset.backfill_policy == BackfillPolicy.single_run()
-
-
-def test_exclusions_cover_the_calendar_horizon():
-    horizon = dt.date.today().year + 1
-    keys = trading_day_partitions.get_partition_keys(current_time=dt.datetime(horizon, 12, 31, tzinfo=dt.UTC))
-    assert f"{horizon}-12-25" not in keys and f"{horizon}-01-01" not in keys

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, materialize
 
+from stratengine_assets.common.partition_range import day_range_tags
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import ALL_ASSETS, random_walk, write_stooq
@@ -29,7 +30,7 @@ def test_runs_and_partitions_are_recorded_in_postgres(project, postgres_database
         Path(project["landing_zone"].root) / "prices" / "stooq" / "aaa.us.txt",
         random_walk("2017-10-02", "2017-10-31", seed=3),
     )
-    tags = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
+    tags = day_range_tags("2017-10-02", "2017-10-31")
     with DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         result = materialize(
@@ -37,5 +38,7 @@ def test_runs_and_partitions_are_recorded_in_postgres(project, postgres_database
         )
         assert result.success
         materialized = instance.get_materialized_partitions(AssetKey("prices"))
-        assert len(materialized) == 22 and "2017-10-31" in materialized
+        assert materialized == {"2017-10"}  # one month partition, its sessions built
+        event = instance.get_latest_materialization_event(AssetKey("prices"))
+        assert event.asset_materialization.metadata["days_built"].value == "2017-10-02..2017-10-31"
         assert instance.get_run_by_id(result.run_id).is_success

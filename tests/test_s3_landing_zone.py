@@ -9,12 +9,13 @@ from dagster import DagsterInstance, materialize
 
 from resources.s3_landing_zone import S3LandingZone
 from resources.settings import build_resources, resolved_resources
+from stratengine_assets.common.partition_range import day_range_tags
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
 from tests.helpers import ALL_ASSETS, count, random_walk, tick, write_stooq
 
 BUCKET = "vendor-drops"
-RANGE = {"dagster/asset_partition_range_start": "2017-10-02", "dagster/asset_partition_range_end": "2017-10-31"}
+RANGE = day_range_tags("2017-10-02", "2017-10-31")
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_assets_and_sensor_read_the_s3_zone(s3_project, tmp_path):
         zone.land(source, "prices", "stooq")
     instance = DagsterInstance.ephemeral()
     planned = tick(instance, s3_project)
-    assert planned["raw_prices"][0] == "2017-09-01" and planned["raw_prices"][-1] == "2017-11-10"
+    assert planned["raw_prices"] == ["2017-09", "2017-10", "2017-11"]  # the months of 2017-09-01..2017-11-10
     assert sorted(instance.get_dynamic_partitions("tickers")) == ["AAA", "BBB"]
     result = materialize(
         ALL_ASSETS, selection=[raw_prices, prices], instance=instance, resources=s3_project, tags=RANGE

@@ -215,13 +215,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 class SyntheticMarket:
-    """A reproducible market: `names` tickers over `days` sessions of history from 2010-01-04, plus one more."""
+    """A reproducible market: `names` tickers over `days` sessions of history from `first_day` (a session; default
+    2010-01-04), plus one more."""
 
-    def __init__(self, names: int, days: int, seed: int = DEFAULT_SEED) -> None:
+    def __init__(self, names: int, days: int, seed: int = DEFAULT_SEED, first_day: str = FIRST_DAY) -> None:
         if not 1 <= names <= 99_999 or days < 1:
             raise ValueError(f"need 1..99,999 names and at least one day, got {names} names and {days} days")
         self.seed = seed
-        self.sessions = trading_days(FIRST_DAY, shift_trading_days(FIRST_DAY, days))
+        self.sessions = trading_days(first_day, shift_trading_days(first_day, days))
         self.history_days = self.sessions[:days]
         self.extra_day = self.sessions[days]
         self.names = draw_names(

@@ -6,11 +6,20 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dagster import AssetsDefinition, BackfillPolicy, PartitionsDefinition, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
 
-from partitions import tickers_partitions, trading_day_partitions
+from partitions import tickers_partitions, trading_month_partitions
 from resources.settings import backfill_partitions_per_run
 from stratengine_assets.common.metadata import column_schema, readable_result
+from stratengine_assets.common.partition_range import Span, building, work_spans
 
 # the steps that write the warehouse; its limit is the instance's (deploy/dagster.yaml): 1 for a DuckDB file (its
 # writers queue on a file lock anyway), more for DuckLake, whose writers commit concurrently
@@ -46,9 +55,44 @@ def partitioned_asset(partitions: PartitionsDefinition, **kwargs: Any):
     return warehouse_asset(partitions_def=partitions, backfill_policy=backfill_policy(), **kwargs)
 
 
-def trading_day_asset(*, deps: Sequence[Any] = (), **kwargs: Any):
-    """A warehouse asset partitioned by trading day."""
-    return partitioned_asset(trading_day_partitions, deps=list(deps), **kwargs)
+def trading_day_asset(*, deps: Sequence[Any] = (), hold: bool = True, **kwargs: Any):
+    """A warehouse asset partitioned by trading month whose compute builds trading days: it runs once per span of
+    days its run builds (common/partition_range.py; `hold`: never on a day the hold rule keeps back), with
+    partition_dates() answering for that span."""
+
+    def decorate(compute: Callable) -> AssetsDefinition:
+        @functools.wraps(compute)
+        def by_spans(context: AssetExecutionContext, *args: Any, **kw: Any) -> Any:
+            with (kw.get("warehouse") or context.resources.warehouse).session() as store:
+                found = work_spans(context, store, compute.__name__, hold)
+            results = []
+            for span in found:
+                with building(span):
+                    results.append(compute(context, *args, **kw))
+            return merged(results, found)
+
+        return partitioned_asset(trading_month_partitions, deps=list(deps), **kwargs)(by_spans)
+
+    return decorate
+
+
+def merged(results: list[Any], found: list[Span]) -> MaterializeResult:
+    """One result for a run's spans: the last span's metadata, rows summed over them, and the days built."""
+    built = {"days_built": MetadataValue.text(", ".join(_span_text(span) for span in found) or "none (all current)")}
+    if not results:
+        return MaterializeResult(metadata={"rows": 0, **built})
+    rows = [r.metadata.get("rows") for r in results if r.metadata]
+    metadata = {**(results[-1].metadata or {}), **built}
+    if rows and all(isinstance(n, int) for n in rows):
+        metadata["rows"] = sum(rows)
+    checks = {check.check_name: check for r in results for check in (r.check_results or []) if not check.passed}
+    checks = {**{check.check_name: check for check in results[-1].check_results or []}, **checks}
+    return results[-1]._replace(metadata=metadata, check_results=list(checks.values()))
+
+
+def _span_text(span: Span) -> str:
+    first, last = (day.date() for day in span)
+    return str(first) if first == last else f"{first}..{last}"
 
 
 def ticker_asset(**kwargs: Any):

@@ -5,7 +5,9 @@ Registration marks the partitions a landed file changed; the planner marks every
 before that leaves them for the next plan. An asset whose readers reach past what actually changes (prices: a raw
 row is read by the move rule 10 sessions either side) reports, in the same transaction, the partitions whose rows
 did change (`changed_partitions`); the planner marks their readers and clears the report. The key of an
-unpartitioned asset's only partition is "".
+unpartitioned asset's only partition is "". Settling also records the keys as built (`built_partitions`): a
+time-series asset's keys here are trading days, finer than its Dagster partitions (months), so what was never built
+is told from this ledger, not from Dagster's materializations.
 """
 
 from __future__ import annotations
@@ -41,8 +43,23 @@ def mark_all(store: Warehouse, marks: Mapping[str, Iterable[str]], reason: str) 
 
 
 def settle(store: Warehouse, asset: str, keys: Iterable[str]) -> None:
-    """The asset has just written these partitions from current inputs: they are no longer stale."""
-    store.delete("stale_partitions", eq("asset", asset), isin("partition_key", list(keys)))
+    """The asset has just written these partitions from current inputs: they are no longer stale, and built."""
+    keys = list(keys)
+    store.delete("stale_partitions", eq("asset", asset), isin("partition_key", keys))
+    known = built(store, asset)
+    new = sorted(set(keys) - known)
+    if new:
+        store.append("built_partitions", pd.DataFrame({"asset": asset, "partition_key": new, "built_at": utc_now()}))
+
+
+def built(store: Warehouse, asset: str) -> set[str]:
+    """Every partition key the asset has settled (built from its inputs at least once)."""
+    return set(store.read("built_partitions", eq("asset", asset), columns=["partition_key"])["partition_key"])
+
+
+def stale_keys(store: Warehouse, asset: str) -> set[str]:
+    """The asset's stale partition keys."""
+    return set(store.read("stale_partitions", eq("asset", asset), columns=["partition_key"])["partition_key"])
 
 
 def stale(store: Warehouse) -> dict[str, set[str]]:

@@ -5,12 +5,10 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
-    AssetDep,
     AssetExecutionContext,
     Failure,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
 )
 
 from quant.calendar import sessions_around
@@ -19,17 +17,18 @@ from storage.models import PricesModel
 from storage.warehouse import at_least, before, eq
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.metadata import quarantine_sample
-from stratengine_assets.common.partition_range import partition_dates, partition_window
+from stratengine_assets.common.partition_range import partition_dates, partition_days, partition_window
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import report_changes, settle, stale_reasons
-from stratengine_assets.common.windows import PRICE_REACH
+from stratengine_assets.common.windows import PRICE_REACH, reads
 from stratengine_assets.ingestion.raw_prices import raw_prices
 
 
 @trading_day_asset(
     group_name="ingestion",
     kinds={"duckdb"},
-    deps=[AssetDep(raw_prices, partition_mapping=TimeWindowPartitionMapping(-PRICE_REACH, PRICE_REACH, True))],
+    deps=[reads("prices", raw_prices)],
+    hold=False,
     check_specs=[
         AssetCheckSpec(
             "prices_valid",
@@ -59,7 +58,7 @@ def prices(
     rules = settings.price_rules()
     calendar = sessions_around(first, last, before=PRICE_REACH, after=PRICE_REACH)
     with warehouse.session() as store:
-        why = stale_reasons(store, "prices", context.partition_keys)
+        why = stale_reasons(store, "prices", partition_days(context))
         with store.transaction():  # the rows and the report of the days they changed, or neither
             found = store.rebuild_prices(calendar, start, end, rules)
             report_changes(store, "prices", [str(pd.Timestamp(day).date()) for day in found.changed_days], why)
@@ -69,7 +68,7 @@ def prices(
         raw = store.count("raw_prices", *window)
         if raw and written.empty:
             raise Failure(f"prices: all {raw:,} raw rows of {first.date()}..{last.date()} were rejected: {reasons}")
-        settle(store, "prices", context.partition_keys)
+        settle(store, "prices", partition_days(context))
     if len(found.missing):
         context.log.warning(f"no vendor priced {len(found.missing)} name-days, e.g. {_examples(found.missing)}")
     return MaterializeResult(

@@ -7,7 +7,7 @@ from resources import LandingZoneResource, WarehouseResource
 from storage.schema import columns
 from storage.warehouse import at_least, before
 from stratengine_assets.common.clock import utc_now
-from stratengine_assets.common.partition_range import partition_window
+from stratengine_assets.common.partition_range import partition_days, partition_window
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
 from stratengine_assets.ingestion.manifest import mark_ingested
@@ -16,7 +16,7 @@ from stratengine_assets.ingestion.price_files import load_price_rows
 RAW_COLUMNS = [column for column in columns("raw_prices") if column != "ingested_at"]  # a parsed row's columns
 
 
-@trading_day_asset(group_name="ingestion", kinds={"duckdb"})
+@trading_day_asset(group_name="ingestion", kinds={"duckdb"}, hold=False)
 def raw_prices(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
 ) -> MaterializeResult:
@@ -30,7 +30,7 @@ def raw_prices(
         with store.transaction():
             written = store.replace("raw_prices", rows, at_least("date", start), before("date", end))
             mark_ingested(store, rows["source_file"].unique())
-            settle(store, "raw_prices", context.partition_keys)
+            settle(store, "raw_prices", partition_days(context))
     for path, error in batch.failed.items():
         context.log.warning(f"price file not ingested: {path}: {error}")
     return MaterializeResult(

@@ -10,6 +10,7 @@ only on request.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,14 +18,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dagster import AssetKey, DagsterInstance, TimeWindowPartitionsDefinition
 
-from partitions import range_tags, tickers_partitions, trading_day_partitions
+from partitions import month_key, range_tags, tickers_partitions
 from partitions.definitions import add_tickers
 from quant.calendar import trading_days
 from resources import LandingZoneResource
-from resources.settings import calendar_start
+from resources.settings import calendar_end, calendar_start
 from storage.warehouse import Warehouse
+from stratengine_assets.common.completeness import complete_days
+from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.common.staleness import (
     UNPARTITIONED,
+    built,
     clear_changes,
     mark_all,
     reasons,
@@ -40,19 +44,27 @@ INGESTION = ("raw_prices", "prices", "securities", "fundamentals", "corporate_ac
 # not planned by `update` or the sensor; signal_export fails when there are no signals, so a plan would retry it
 ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio", "signal_export")
 RESEARCH = ("backtest_grid", "oos_simulation")
-TRIGGER_TAG = "stratengine/trigger"
 REPORTING = frozenset({"prices"})  # assets whose runs report the partitions they changed (see common/staleness.py)
-REFERENCE_SESSIONS = 5  # a day's names priced are compared with the most priced in this many sessions before
+__all__ = ["TRIGGER_TAG", "complete_days"]  # shared with the assets (common/), used here too
 
 
 @dataclass(frozen=True)
 class Step:
-    """One asset's partitions to compute, as runs of consecutive partition keys (one run each)."""
+    """One asset's partitions to compute: `keys` and `ranges` in its units of work (trading days, tickers),
+    `runs` as the Dagster partition key ranges to launch (months for a time-series asset; one run each)."""
 
     asset: AssetKey
     keys: tuple[str, ...]
     ranges: tuple[tuple[str, str], ...]
     why: tuple[str, ...]
+    runs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def partition_keys(self) -> list[str]:
+        """The Dagster partition keys the step materializes."""
+        if self.runs == self.ranges:
+            return list(self.keys)
+        return sorted({month_key(day) for day in self.keys})
 
     @property
     def count(self) -> int:
@@ -75,7 +87,7 @@ class Plan:
     held: dict[str, str] = field(default_factory=dict)  # trading day -> why it is not built on yet
 
     def describe(self) -> str:
-        lines = [f"{step.name}: {step.count:,} partitions {_spans(step.ranges)}" for step in self.steps]
+        lines = [f"{step.name}: {_count(step)} {_spans(step.ranges)}" for step in self.steps]
         return "\n".join(lines) or "nothing to do"
 
     def summary(self) -> str:
@@ -86,7 +98,7 @@ class Plan:
 def domain(store: Warehouse, instance: DagsterInstance) -> Domain:
     """The trading days the registered price files cover (within the partitions), and the known tickers."""
     first, last = store.landed_price_span()
-    newest = pd.Timestamp(trading_day_partitions.get_last_partition_key())
+    newest = pd.Timestamp(min(dt.date.today(), calendar_end() or dt.date.max))
     days = [] if first is None else trading_days(max(first, calendar_start()), min(pd.Timestamp(last), newest))
     keys = [] if first is None else list(pd.DatetimeIndex(days).strftime("%Y-%m-%d"))
     return Domain(keys, instance.get_dynamic_partitions(tickers_partitions.name))
@@ -116,7 +128,7 @@ def make_plan(store: Warehouse, instance: DagsterInstance, min_coverage: float, 
     wanted = {key for key in graph.toposorted_asset_keys if key.to_user_string() not in ON_REQUEST}
     wanted |= {AssetKey(name) for name in on_request}
     marks = stale(store)
-    ingest = {key: marks.get(key.to_user_string(), set()) | _never_built(graph, instance, key, scope) for key in wanted}
+    ingest = {key: _work(graph, store, instance, key, scope, marks) for key in wanted}
     ingest = {key: keys for key, keys in ingest.items() if key.to_user_string() in INGESTION and keys}
     if ingest:
         return Plan("ingest", _steps(graph, store, ingest, scope))
@@ -132,35 +144,24 @@ def make_plan(store: Warehouse, instance: DagsterInstance, min_coverage: float, 
                 mark_all(store, {a: k for a, k in reached.items() if a != asset}, f"{asset} changed: {why}")
             clear_changes(store, {asset: set(followed)})
     marks = stale(store)
-    work = {key: marks.get(key.to_user_string(), set()) | _never_built(graph, instance, key, scope) for key in wanted}
+    work = {key: _work(graph, store, instance, key, scope, marks) for key in wanted}
     build = {key: _on_complete_days(graph, key, keys, complete) for key, keys in work.items()}
     waiting = {day: why for day, why in held.items() if any(day in keys for keys in work.values())}
     return Plan("build", _steps(graph, store, {key: keys for key, keys in build.items() if keys}, scope), waiting)
 
 
-def complete_days(store: Warehouse, days: list[str], min_coverage: float) -> tuple[set[str], dict[str, str]]:
-    """Days on which at least min_coverage of the most names priced in the REFERENCE_SESSIONS sessions before have
-    a price; the others, with why. A lasting drop in the names priced (delistings) holds REFERENCE_SESSIONS days at
-    most; two partial deliveries in a row are both held."""
-    priced = {str(pd.Timestamp(day).date()): n for day, n in store.count_by("prices", "date").items()}
-    counts = [priced.get(day, 0) for day in days]
-    complete, held = set(), {}
-    for i, (day, names) in enumerate(zip(days, counts, strict=True)):
-        reference = max(counts[max(0, i - REFERENCE_SESSIONS) : i], default=0)
-        if names and names >= min_coverage * reference:
-            complete.add(day)
-        else:
-            held[day] = f"{names:,} names priced, needs {min_coverage:.0%} of the {reference:,} priced before"
-    return complete, held
+def _work(graph, store: Warehouse, instance: DagsterInstance, key: AssetKey, scope: Domain, marks) -> set[str]:
+    return marks.get(key.to_user_string(), set()) | _never_built(graph, store, instance, key, scope)
 
 
-def _never_built(graph, instance: DagsterInstance, key: AssetKey, scope: Domain) -> set[str]:
+def _never_built(graph, store: Warehouse, instance: DagsterInstance, key: AssetKey, scope: Domain) -> set[str]:
+    """Trading days or tickers the asset has never settled (the warehouse's ledger), or for an unpartitioned asset
+    {""} when Dagster has no materialization of it."""
     partitions_def = graph.get(key).partitions_def
-    built = instance.get_materialized_partitions(key)
     if partitions_def is None:
         return set() if instance.get_latest_materialization_event(key) or not scope.days else {UNPARTITIONED}
     everything = scope.days if isinstance(partitions_def, TimeWindowPartitionsDefinition) else scope.tickers
-    return set(everything) - set(built)
+    return set(everything) - built(store, key.to_user_string())
 
 
 def _on_complete_days(graph, key: AssetKey, keys: set[str], complete: set[str]) -> set[str]:
@@ -185,8 +186,35 @@ def _steps(graph, store: Warehouse, work: dict[AssetKey, set[str]], scope: Domai
             order = list(scope.tickers)
         ordered = tuple(item for item in order if item in keys)
         why = tuple(reasons(store, key.to_user_string()))
-        steps.append(Step(key, ordered, tuple(_consecutive(order, keys)), why))
+        ranges = tuple(_consecutive(order, keys))
+        by_month = isinstance(partitions_def, TimeWindowPartitionsDefinition)
+        steps.append(Step(key, ordered, ranges, why, _month_runs(ranges) if by_month else ranges))
     return steps
+
+
+def _month_runs(ranges: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Day ranges as runs of month partitions: ranges sharing a month, or in adjacent months, run as one (the run
+    builds the stale and never-built days of its months, common/partition_range.py)."""
+    runs: list[tuple[str, str]] = []
+    for first, last in ranges:
+        start, end = month_key(first), month_key(last)
+        if runs and _month_index(start) <= _month_index(runs[-1][1]) + 1:
+            runs[-1] = (runs[-1][0], max(end, runs[-1][1]))
+        else:
+            runs.append((start, end))
+    return tuple(runs)
+
+
+def _month_index(key: str) -> int:
+    year, month = key.split("-")
+    return int(year) * 12 + int(month)
+
+
+def _count(step: Step) -> str:
+    if step.runs == step.ranges:
+        return f"{step.count:,} partitions"
+    months = len(step.partition_keys)
+    return f"{step.count:,} days in {months:,} month{'s' if months > 1 else ''}"
 
 
 def _consecutive(order: list[str], keys: set[str]) -> list[tuple[str, str]]:

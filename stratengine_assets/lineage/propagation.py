@@ -1,13 +1,14 @@
-"""From stale partitions to everything that reads them, by the partition mappings the assets declare.
+"""From stale partitions to everything that reads them, by the windows the assets declare.
 
-A trading-day child reading a parent's days [t + start, t + end] is stale on [d - end, d - start] when the parent
-changed on day d; a self-dependent asset (the book a portfolio carries) is then stale on every later day too. An
-unpartitioned parent or child stands for all partitions of the other side. Two edges are not followed here: a
-ticker-partitioned child of a trading-day parent (frac_diff) takes the tickers whose rows changed, which only the
-registration knows, and a trading-day child of a ticker-partitioned parent (factors of fundamentals, universe and
-factors of price_basis) is marked by the parent itself, for the days its changed rows reach. A ticker-partitioned
-child of a ticker-partitioned parent through an identity mapping (price_basis of corporate_actions) takes the
-same tickers.
+Marks on time-series assets are trading days (their Dagster partitions are months, too coarse to say what changed).
+A trading-day child reading a parent's days [t + start, t + end] (common/windows.py READS) is stale on [d - end, d -
+start] when the parent changed on day d; a self-dependent asset (the book a portfolio carries) is then stale on
+every later day too. An unpartitioned parent or child stands for all partitions of the other side. Two edges are not
+followed here: a ticker-partitioned child of a trading-day parent (frac_diff) takes the tickers whose rows changed,
+which only the registration knows, and a trading-day child of a ticker-partitioned parent (factors of fundamentals,
+universe and factors of price_basis) is marked by the parent itself, for the days its changed rows reach. A ticker-
+partitioned child of a ticker-partitioned parent through an identity mapping (price_basis of corporate_actions)
+takes the same tickers.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from dagster import AssetKey, IdentityPartitionMapping, TimeWindowPartitionMapping, TimeWindowPartitionsDefinition
+from dagster import AssetKey, IdentityPartitionMapping, TimeWindowPartitionsDefinition
 
 from stratengine_assets.common.staleness import UNPARTITIONED
+from stratengine_assets.common.windows import day_window
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _children(graph, child: AssetKey, parent: AssetKey, changed: set[str], domai
     if parent_def is None:
         return set(domain.days) if _by_day(child_def) else set(domain.tickers)
     if _by_day(child_def) and _by_day(parent_def):
-        return _reached_days(graph.get_partition_mapping(child, parent), changed, domain)
+        return _reached_days(day_window(child.to_user_string(), parent.to_user_string()), changed, domain)
     if not _by_day(child_def) and _by_day(parent_def):
         return set() if names is None else set(names) & set(domain.tickers)
     if isinstance(graph.get_partition_mapping(child, parent), IdentityPartitionMapping):
@@ -84,14 +86,9 @@ def _by_ticker(partitions_def) -> bool:
     return partitions_def is not None and not _by_day(partitions_def)
 
 
-def _reached_days(mapping, changed: set[str], domain: Domain) -> set[str]:
+def _reached_days(window: tuple[int, int], changed: set[str], domain: Domain) -> set[str]:
     """Days t whose window [t + start, t + end] holds a changed day."""
-    if isinstance(mapping, IdentityPartitionMapping):
-        start = end = 0
-    elif isinstance(mapping, TimeWindowPartitionMapping):
-        start, end = mapping.start_offset, mapping.end_offset
-    else:
-        return set(domain.days)
+    start, end = window
     positions = domain.day_positions(changed)
     reached = set()
     for first, last in _runs(positions):

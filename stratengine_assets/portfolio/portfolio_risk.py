@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from dagster import AssetDep, AssetExecutionContext, MaterializeResult, TimeWindowPartitionMapping
+from dagster import AssetExecutionContext, MaterializeResult
 
 from quant.calendar import shift_trading_days, trading_days
 from quant.panel import daily_returns, forward_fill
@@ -10,10 +10,10 @@ from quant.risk_model import pca_risk_model
 from quant.var import portfolio_var
 from resources import WarehouseResource
 from storage.warehouse import Warehouse, between
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
-from stratengine_assets.common.windows import RISK_HISTORY
+from stratengine_assets.common.windows import RISK_HISTORY, reads
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 
 
@@ -30,8 +30,8 @@ def book_risk(store: Warehouse, book: pd.DataFrame, day: pd.Timestamp) -> pd.Dat
     group_name="portfolio",
     kinds={"duckdb", "numpy"},
     deps=[
-        AssetDep(target_portfolio, partition_mapping=TimeWindowPartitionMapping(0, 1, True)),  # is it the latest day
-        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-RISK_HISTORY, 0, True)),
+        reads("portfolio_risk", target_portfolio),  # is it the latest day
+        reads("portfolio_risk", "prices"),
     ],
 )
 def portfolio_risk(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -46,7 +46,7 @@ def portfolio_risk(context: AssetExecutionContext, warehouse: WarehouseResource)
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         with store.transaction():
             written = store.replace("portfolio_risk", table, between("date", first, last))
-            settle(store, "portfolio_risk", context.partition_keys)
+            settle(store, "portfolio_risk", partition_days(context))
     metadata = {"rows": written}
     if written:
         latest = table[(table["date"] == table["date"].max()) & (table["horizon_days"] == 1)]

@@ -2,12 +2,10 @@
 
 import pandas as pd
 from dagster import (
-    AssetDep,
     AssetExecutionContext,
     Failure,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
 )
 
 from quant.calendar import trading_days
@@ -15,10 +13,10 @@ from quant.rebalance import carry_weights, rebalances_for_window
 from quant.strategies import Strategy
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, between
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
-from stratengine_assets.common.windows import COVARIANCE_HISTORY
+from stratengine_assets.common.windows import reads
 from stratengine_assets.ingestion.securities import securities
 from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
 from stratengine_assets.research.signals import signals
@@ -54,10 +52,10 @@ def holdings_metadata(table: pd.DataFrame) -> dict:
     kinds={"duckdb", "cvxpy"},
     deps=[
         signals,
-        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-COVARIANCE_HISTORY, 0, True)),
+        reads("target_portfolio", "prices"),
         "factors",
         securities,
-        AssetDep("target_portfolio", partition_mapping=TimeWindowPartitionMapping(-1, -1, True)),  # the book held
+        reads("target_portfolio", "target_portfolio"),  # the book held
     ],
 )
 def target_portfolio(
@@ -77,7 +75,7 @@ def target_portfolio(
             raise Failure(f"target_portfolio: no book for {first.date()}..{last.date()}; rebalances failed: {failures}")
         with store.transaction():
             written = store.replace("target_portfolio", table, between("date", first, last))
-            settle(store, "target_portfolio", context.partition_keys)
+            settle(store, "target_portfolio", partition_days(context))
     for key, why in failures.items():
         context.log.warning(f"rebalance skipped, previous weights carried: {key}: {why}")
     return MaterializeResult(

@@ -3,12 +3,10 @@
 import numpy as np
 import pandas as pd
 from dagster import (
-    AssetDep,
     AssetExecutionContext,
     AssetObservation,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
 )
 
 from quant.calendar import shift_trading_days, trading_days
@@ -16,13 +14,13 @@ from quant.evaluation import HORIZONS, QUANTILES, daily_metrics, summarize
 from resources import WarehouseResource
 from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.clock import utc_now
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.windows import EVALUATION_LAG, reads
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 
-EVALUATION_LAG = max(HORIZONS)  # a day is evaluated once its longest forward return is known
 # a run over more partitions puts the summary on one observation of its last partition, not on every partition's
 # materialization: Dagster writes a range's metadata once per partition (19 series: 6 s of 23 over 2,000 days)
 SUMMARY_ON_EVERY_PARTITION = 5
@@ -90,9 +88,9 @@ def _summary_metadata(summary: pd.DataFrame) -> dict:
     group_name="research",
     kinds={"duckdb", "numpy"},
     deps=[
-        AssetDep(factors, partition_mapping=TimeWindowPartitionMapping(-EVALUATION_LAG - 1, -EVALUATION_LAG, True)),
-        AssetDep(signals, partition_mapping=TimeWindowPartitionMapping(-EVALUATION_LAG - 1, -EVALUATION_LAG, True)),
-        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-EVALUATION_LAG - 1, 0, True)),
+        reads("factor_evaluation", factors),
+        reads("factor_evaluation", signals),
+        reads("factor_evaluation", "prices"),
     ],
 )
 def factor_evaluation(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -112,7 +110,7 @@ def factor_evaluation(context: AssetExecutionContext, warehouse: WarehouseResour
             daily = store.read("factor_evaluation_daily", order_by=["factor", "horizon", "date"])
             summary = summarize(daily, by=("factor", "horizon")).assign(computed_at=utc_now())
             store.replace("factor_evaluation", summary)
-            settle(store, "factor_evaluation", context.partition_keys)
+            settle(store, "factor_evaluation", partition_days(context))
     context.log.info(f"evaluated factor dates {first.date()} .. {last.date()}: {written} rows")
     metadata = {"rows": written, "evaluated_from": str(first.date())}
     if len(context.partition_keys) <= SUMMARY_ON_EVERY_PARTITION:

@@ -11,7 +11,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
 )
 
 from quant.basis import basis_matrix, rebased_shares
@@ -23,10 +22,10 @@ from quant.fundamentals import MAX_AGE_DAYS, as_of
 from quant.panel import daily_returns, forward_fill, to_matrix
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, at_most, between, eq, isin
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
-from stratengine_assets.common.windows import FACTOR_HISTORY
+from stratengine_assets.common.windows import FACTOR_HISTORY, reads
 from stratengine_assets.ingestion.securities import securities
 from stratengine_assets.research.universe import universe
 
@@ -111,7 +110,7 @@ def factor_rows(
     kinds={"duckdb", "numpy"},
     deps=[
         universe,
-        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-FACTOR_HISTORY, 0, True)),
+        reads("factors", "prices"),
         AssetDep("fundamentals", partition_mapping=AllPartitionMapping()),
         AssetDep("price_basis", partition_mapping=AllPartitionMapping()),
         securities,
@@ -139,7 +138,7 @@ def factors(
             listed = int(members[days >= first].sum())
             if listed and not coverage:
                 raise Failure(f"factors: {listed:,} universe rows in {first.date()}..{last.date()} but no factor value")
-            settle(store, "factors", context.partition_keys)
+            settle(store, "factors", partition_days(context))
     return MaterializeResult(
         metadata={
             "rows": sum(coverage.values()),

@@ -10,9 +10,7 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     MetadataValue,
-    PartitionKeyRange,
     asset_check,
-    build_asset_context,
 )
 
 from quant.calendar import shift_trading_days
@@ -20,6 +18,7 @@ from quant.model_signals import history_for
 from quant.strategies import StrategyBook
 from resources import DuckDBWarehouseResource, PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, Where, at_least, at_most, before, eq
+from stratengine_assets.common.partition_range import days_context
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
@@ -80,7 +79,7 @@ def recompute(
     key = str(day.date())
     resources = {"warehouse": copy, "settings": settings}
     for asset in (universe, factors, signals):
-        asset(build_asset_context(partition_key_range=PartitionKeyRange(key, key), resources=resources))
+        asset(days_context(key, key, resources))
     with copy.session() as store:
         return day_signals(store, day)
 

@@ -5,12 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 from dagster import (
-    AssetDep,
     AssetExecutionContext,
     Failure,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
 )
 
 from quant.calendar import sessions_around, shift_trading_days, trading_days
@@ -18,10 +16,10 @@ from quant.model_signals import history_for, panel_groups, predicted_signals
 from quant.strategies import Strategy
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, between, eq, not_null
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
-from stratengine_assets.common.windows import MODEL_HISTORY
+from stratengine_assets.common.windows import reads
 from stratengine_assets.research.factors import factors
 
 
@@ -57,8 +55,8 @@ def model_signal_rows(
     group_name="research",
     kinds={"duckdb"},
     deps=[
-        AssetDep(factors, partition_mapping=TimeWindowPartitionMapping(-MODEL_HISTORY, 0, True)),
-        AssetDep("prices", partition_mapping=TimeWindowPartitionMapping(-MODEL_HISTORY, 0, True)),
+        reads("signals", factors),
+        reads("signals", "prices"),
     ],
 )
 def signals(
@@ -94,7 +92,7 @@ def signals(
             scored = store.count("factors", between("date", first, last))
             if scored and not per_strategy:
                 raise Failure(f"signals: {scored:,} factor rows in {first.date()}..{last.date()} but no signal")
-            settle(store, "signals", context.partition_keys)
+            settle(store, "signals", partition_days(context))
     return MaterializeResult(
         metadata={
             "rows": sum(per_strategy.values()),

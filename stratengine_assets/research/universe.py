@@ -6,16 +6,15 @@ from dagster import (
     AssetExecutionContext,
     Failure,
     MaterializeResult,
-    TimeWindowPartitionMapping,
 )
 
 from quant.calendar import sessions_around
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import between
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
-from stratengine_assets.common.windows import UNIVERSE_HISTORY
+from stratengine_assets.common.windows import reads
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.securities import securities
 
@@ -26,7 +25,7 @@ ADV_WINDOW = 21
     group_name="research",
     kinds={"duckdb"},
     deps=[
-        AssetDep(prices, partition_mapping=TimeWindowPartitionMapping(1 - UNIVERSE_HISTORY, 0, True)),
+        reads("universe", prices),
         AssetDep("price_basis", partition_mapping=AllPartitionMapping()),
         securities,
     ],
@@ -47,7 +46,7 @@ def universe(
             raise Failure(f"universe: no prices for {first.date()}..{last.date()}: land price files for those days")
         with store.transaction():
             store.build_universe(calendar, first, last, rules, ADV_WINDOW)
-            settle(store, "universe", context.partition_keys)
+            settle(store, "universe", partition_days(context))
         names = list(store.count_by("universe", "date", between("date", first, last)).values())
     return MaterializeResult(
         metadata={
