@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from stratengine_assets.common.ticker_range import ticker_range_tags
 from vendors.edgar import parse_companyfacts
 from vendors.files import VendorFileError
 
@@ -62,7 +63,7 @@ def test_fundamentals_asset_maps_the_filer_by_cik(project):
     register(project, instance)
     assert materialize(ALL_ASSETS, selection=[securities], instance=instance, resources=project).success
     result = materialize(
-        ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, partition_key="APD"
+        ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=ticker_range_tags("APD", "APD")
     )
     assert result.success
     checks = result.get_asset_check_evaluations()

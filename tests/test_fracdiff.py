@@ -9,11 +9,12 @@ from partitions.definitions import add_tickers
 from quant.fracdiff import D_CANDIDATES, fracdiff, fracdiff_weights, minimum_d
 from resources.settings import pipeline_settings
 from storage.models import FracDiffModel
+from stratengine_assets.common.ticker_range import ticker_range_tags
 from stratengine_assets.research.frac_diff import frac_diff
 from tests.helpers import count, random_walk, with_settings
 
 TICKERS = ["AAA", "BBB", "CCC"]
-RANGE = {"dagster/asset_partition_range_start": "AAA", "dagster/asset_partition_range_end": "CCC"}
+RANGE = ticker_range_tags("AAA", "CCC")
 
 
 def recurrence_weights(d: float, threshold: float) -> list[float]:
@@ -200,7 +201,7 @@ def test_rerun_replaces_rather_than_duplicates(project, monkeypatch):
     )
     with warehouse.session() as store:
         store.append("frac_diff", stale)
-    assert materialize([frac_diff], instance=instance, resources=project, partition_key="AAA").success
+    assert materialize([frac_diff], instance=instance, resources=project, tags=ticker_range_tags("AAA", "AAA")).success
     assert len(stored(warehouse)) == len(first) + 1
     assert materialize([frac_diff], instance=instance, resources=project, tags=RANGE).success
     pd.testing.assert_frame_equal(stored(warehouse), first)
@@ -211,7 +212,7 @@ def test_rerun_replaces_rather_than_duplicates(project, monkeypatch):
 def test_a_ticker_without_prices_is_skipped_not_failed(project):
     instance = DagsterInstance.ephemeral()
     add_tickers(instance, ["DDD"])
-    result = materialize([frac_diff], instance=instance, resources=project, partition_key="DDD")
+    result = materialize([frac_diff], instance=instance, resources=project, tags=ticker_range_tags("DDD", "DDD"))
     metadata = result.asset_materializations_for_node("frac_diff")[0].metadata
     assert metadata["rows"].value == 0
     assert metadata["skipped"].value == {"DDD": "no prices"}

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 
-from partitions import month_key, month_span, tickers_partitions, trading_month_partitions
+from partitions import month_key, month_span, ticker_group_partitions, trading_month_partitions
 from partitions.definitions import build_trading_month_partitions
 from quant.calendar import month_end_trading_days, next_trading_day, shift_trading_days, trading_days
 from stratengine_assets.common.partition_range import spans
@@ -90,7 +90,7 @@ def test_shift_and_month_ends():
 def test_partition_sets_stay_small():
     assert isinstance(trading_month_partitions, TimeWindowPartitionsDefinition)
     assert len(trading_month_partitions.get_partition_keys()) < 1_000  # 1962 to today is about 780 months
-    assert fundamentals.partitions_def == tickers_partitions
+    assert fundamentals.partitions_def == ticker_group_partitions  # 36 groups, not a partition per ticker
     for asset in DAILY_ASSETS:
         assert asset.partitions_def == trading_month_partitions
         assert asset.backfill_policy == BackfillPolicy.single_run()

@@ -6,6 +6,7 @@ import pandas as pd
 from dagster import DagsterInstance, materialize
 
 from partitions.definitions import add_tickers
+from stratengine_assets.common.ticker_range import ticker_range_tags
 from stratengine_assets.ingestion.fundamentals import fundamentals
 from stratengine_assets.research.factors import factors
 from tests.helpers import ALL_ASSETS, random_walk, range_context, register, with_settings
@@ -64,7 +65,7 @@ def _ingest_fundamentals(project, monkeypatch, lag_days: int) -> None:
     _land_fundamentals(project)
     instance = DagsterInstance.ephemeral()
     add_tickers(instance, TICKERS)
-    tags = {"dagster/asset_partition_range_start": TICKERS[0], "dagster/asset_partition_range_end": TICKERS[-1]}
+    tags = ticker_range_tags(TICKERS[0], TICKERS[-1])
     resources = with_settings(project)
     register(resources, instance)
     assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=resources, tags=tags).success

@@ -5,6 +5,7 @@ from dagster import DagsterInstance, materialize
 
 import stratengine_assets.research.factors as factors_module
 from partitions.definitions import add_tickers
+from stratengine_assets.common.ticker_range import ticker_range_tags
 from stratengine_assets.ingestion.fundamentals import fundamentals
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.ingestion.raw_prices import raw_prices
@@ -28,7 +29,7 @@ def _build(project) -> tuple[str, str]:
     first, last = str(market.history_days[0].date()), str(market.history_days[-1].date())
     instance = DagsterInstance.ephemeral()
     tickers = add_tickers(instance, list(market.names.tickers))
-    tags = {"dagster/asset_partition_range_start": tickers[0], "dagster/asset_partition_range_end": tickers[-1]}
+    tags = ticker_range_tags(tickers[0], tickers[-1])
     register(project, instance)
     assert materialize(ALL_ASSETS, selection=[securities], instance=instance, resources=project).success
     assert materialize(ALL_ASSETS, selection=[fundamentals], instance=instance, resources=project, tags=tags).success

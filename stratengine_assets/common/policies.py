@@ -16,14 +16,16 @@ from dagster import (
     asset,
 )
 
-from partitions import tickers_partitions, trading_month_partitions
+from partitions import ticker_group_partitions, trading_month_partitions
 from resources.settings import backfill_partitions_per_run
 from stratengine_assets.common.metadata import column_schema, readable_result
 from stratengine_assets.common.partition_range import Span, building, work_spans
+from stratengine_assets.common.ticker_range import building_tickers, run_tickers
 
 # the steps that write the warehouse; its limit is the instance's (deploy/dagster.yaml): 1 for a DuckDB file (its
 # writers queue on a file lock anyway), more for DuckLake, whose writers commit concurrently
 WRITER_POOL = "warehouse"
+SHOWN_TICKERS = 20  # tickers named in a run's metadata
 
 
 def warehouse_asset(*, group_name: str, kinds: set[str], **kwargs: Any) -> Callable[[Callable], AssetsDefinition]:
@@ -96,5 +98,21 @@ def _span_text(span: Span) -> str:
 
 
 def ticker_asset(**kwargs: Any):
-    """A warehouse asset partitioned by ticker."""
-    return partitioned_asset(tickers_partitions, **kwargs)
+    """A warehouse asset partitioned by ticker group whose compute builds tickers: the ones its run builds
+    (common/ticker_range.py), with partition_tickers() answering; none to build, no call."""
+
+    def decorate(compute: Callable) -> AssetsDefinition:
+        @functools.wraps(compute)
+        def by_tickers(context: AssetExecutionContext, *args: Any, **kw: Any) -> Any:
+            with (kw.get("warehouse") or context.resources.warehouse).session() as store:
+                tickers = run_tickers(context, store, compute.__name__)
+            if not tickers:
+                return MaterializeResult(metadata={"rows": 0, "tickers": 0, "tickers_built": "none (all current)"})
+            with building_tickers(tickers):
+                result = compute(context, *args, **kw)
+            shown = ", ".join(tickers[:SHOWN_TICKERS]) + (" ..." if len(tickers) > SHOWN_TICKERS else "")
+            return result._replace(metadata={**(result.metadata or {}), "tickers_built": MetadataValue.text(shown)})
+
+        return partitioned_asset(ticker_group_partitions, **kwargs)(by_tickers)
+
+    return decorate

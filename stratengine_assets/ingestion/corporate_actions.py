@@ -15,6 +15,7 @@ from storage.warehouse import eq, isin
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.ticker_range import partition_tickers
 from stratengine_assets.ingestion.manifest import mark_ingested, registered_files
 from stratengine_assets.ingestion.quarantine import QUARANTINE_COLUMNS, quarantine_rows
 from vendors.files import VendorFileError
@@ -79,7 +80,7 @@ def corporate_actions(
     price_basis rebuild the as-traded close from adjusted-only prices. A row no rule can use (no date, a ratio
     that is not positive, a negative dividend, an ex-date that is not a session, two values for one ex-date) is
     quarantined with its file and line."""
-    keys = sorted(context.partition_keys)
+    keys = partition_tickers(context)
     with warehouse.session() as store:
         files = registered_files(store, landing_zone, "corporate_actions")
     found = collect(landing_zone, files, set(keys))

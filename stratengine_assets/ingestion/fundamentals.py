@@ -18,6 +18,7 @@ from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.metadata import quarantine_sample
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import mark, settle
+from stratengine_assets.common.ticker_range import partition_tickers
 from stratengine_assets.ingestion.manifest import mark_ingested, registered_files
 from stratengine_assets.ingestion.quarantine import QUARANTINE_COLUMNS, quarantine_rows
 from stratengine_assets.ingestion.securities import securities
@@ -131,7 +132,7 @@ def fundamentals(
     known_at = period end + STRATENGINE_FUNDAMENTALS_LAG_DAYS. Facts that changed mark the factor days that read
     them stale.
     """
-    keys, lag = sorted(context.partition_keys), settings.fundamentals_lag_days
+    keys, lag = partition_tickers(context), settings.fundamentals_lag_days
     with warehouse.session() as store:
         by_cik = dict(store.read("securities", not_null("cik"), columns=["cik", "ticker"]).itertuples(index=False))
         files = registered_files(store, landing_zone, "fundamentals")

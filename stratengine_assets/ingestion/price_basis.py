@@ -21,6 +21,7 @@ from storage.warehouse import Warehouse, isin
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import mark, settle
+from stratengine_assets.common.ticker_range import partition_tickers
 from stratengine_assets.ingestion.corporate_actions import corporate_actions
 
 SHOWN = 50
@@ -99,7 +100,7 @@ def price_basis(context: AssetExecutionContext, warehouse: WarehouseResource) ->
     as-traded closes where every row of the name has one (the canonical layout), else from the name's corporate
     actions (every split and dividend). A name with neither has no basis: size, book_to_price and earnings_yield
     are not computed for it, and the metadata lists it with why."""
-    keys = sorted(context.partition_keys)
+    keys = partition_tickers(context)
     with warehouse.session() as store:
         closes = store.read("prices", isin("ticker", keys), columns=["date", "ticker", "close", "as_traded_close"])
         actions = store.read("corporate_actions", isin("ticker", keys))

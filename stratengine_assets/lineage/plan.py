@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dagster import AssetKey, DagsterInstance, TimeWindowPartitionsDefinition
 
-from partitions import month_key, range_tags, tickers_partitions
+from partitions import month_keys, range_tags, ticker_groups, tickers_partitions
 from partitions.definitions import add_tickers
 from quant.calendar import trading_days
 from resources import LandingZoneResource
@@ -50,21 +50,21 @@ __all__ = ["TRIGGER_TAG", "complete_days"]  # shared with the assets (common/), 
 
 @dataclass(frozen=True)
 class Step:
-    """One asset's partitions to compute: `keys` and `ranges` in its units of work (trading days, tickers),
-    `runs` as the Dagster partition key ranges to launch (months for a time-series asset; one run each)."""
+    """One asset's work: `keys` and `ranges` in its units of work (trading days, tickers), `partitions` the
+    Dagster partitions holding them (months, ticker groups) and `runs` their ranges to launch, one run each."""
 
     asset: AssetKey
     keys: tuple[str, ...]
     ranges: tuple[tuple[str, str], ...]
     why: tuple[str, ...]
+    partitions: tuple[str, ...] = ()
     runs: tuple[tuple[str, str], ...] = ()
+    unit: str = ""  # "day" or "ticker" for a partitioned asset
 
     @property
     def partition_keys(self) -> list[str]:
         """The Dagster partition keys the step materializes."""
-        if self.runs == self.ranges:
-            return list(self.keys)
-        return sorted({month_key(day) for day in self.keys})
+        return list(self.partitions)
 
     @property
     def count(self) -> int:
@@ -187,34 +187,26 @@ def _steps(graph, store: Warehouse, work: dict[AssetKey, set[str]], scope: Domai
         ordered = tuple(item for item in order if item in keys)
         why = tuple(reasons(store, key.to_user_string()))
         ranges = tuple(_consecutive(order, keys))
-        by_month = isinstance(partitions_def, TimeWindowPartitionsDefinition)
-        steps.append(Step(key, ordered, ranges, why, _month_runs(ranges) if by_month else ranges))
+        if partitions_def is None:
+            steps.append(Step(key, ordered, ranges, why, (UNPARTITIONED,), ranges))
+            continue
+        all_keys = partitions_def.get_partition_keys()
+        unit = "day" if by_day(partitions_def) else "ticker"
+        partitions = month_keys(ordered) if unit == "day" else ticker_groups(ordered)
+        runs = tuple(_consecutive(all_keys, set(partitions)))
+        steps.append(Step(key, ordered, ranges, why, tuple(partitions), runs, unit))
     return steps
 
 
-def _month_runs(ranges: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """Day ranges as runs of month partitions: ranges sharing a month, or in adjacent months, run as one (the run
-    builds the stale and never-built days of its months, common/partition_range.py)."""
-    runs: list[tuple[str, str]] = []
-    for first, last in ranges:
-        start, end = month_key(first), month_key(last)
-        if runs and _month_index(start) <= _month_index(runs[-1][1]) + 1:
-            runs[-1] = (runs[-1][0], max(end, runs[-1][1]))
-        else:
-            runs.append((start, end))
-    return tuple(runs)
-
-
-def _month_index(key: str) -> int:
-    year, month = key.split("-")
-    return int(year) * 12 + int(month)
+def by_day(partitions_def) -> bool:
+    return isinstance(partitions_def, TimeWindowPartitionsDefinition)
 
 
 def _count(step: Step) -> str:
-    if step.runs == step.ranges:
+    if not step.unit:
         return f"{step.count:,} partitions"
-    months = len(step.partition_keys)
-    return f"{step.count:,} days in {months:,} month{'s' if months > 1 else ''}"
+    n, part = len(step.partitions), "month" if step.unit == "day" else "group"
+    return f"{step.count:,} {step.unit}s in {n:,} {part}{'s' if n > 1 else ''}"
 
 
 def _consecutive(order: list[str], keys: set[str]) -> list[tuple[str, str]]:

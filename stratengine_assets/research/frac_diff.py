@@ -20,6 +20,7 @@ from storage.warehouse import isin
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.ticker_range import partition_tickers
 
 PER_TICKER_METADATA = 10
 SHOWN_SKIPS = 100
@@ -95,7 +96,7 @@ def frac_diff(
     the ADF test; the window is cut where |weight| < STRATENGINE_FRACDIFF_THRESHOLD. A ticker's series is its own
     price rows in date order (a missing day is skipped, not filled).
     """
-    keys = sorted(context.partition_keys)
+    keys = partition_tickers(context)
     d, threshold = settings.fixed_fracdiff_d(), settings.checked_fracdiff_threshold()
     with warehouse.session() as store:
         rows = store.read(
