@@ -9,6 +9,7 @@ from partitions.definitions import add_tickers
 from quant.fracdiff import D_CANDIDATES, fracdiff, fracdiff_weights, minimum_d
 from resources.settings import pipeline_settings
 from storage.models import FracDiffModel
+from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.common.ticker_range import ticker_range_tags
 from stratengine_assets.research.frac_diff import frac_diff
 from tests.helpers import count, random_walk, with_settings
@@ -216,3 +217,24 @@ def test_a_ticker_without_prices_is_skipped_not_failed(project):
     metadata = result.asset_materializations_for_node("frac_diff")[0].metadata
     assert metadata["rows"].value == 0
     assert metadata["skipped"].value == {"DDD": "no prices"}
+
+
+def test_a_group_partition_builds_its_tickers_and_a_planner_run_only_the_unbuilt(project, monkeypatch):
+    """Partitions are ticker groups (first character); the work is tickers: a run launched by hand builds every known
+    ticker of its groups, a planner run (its trigger tag) only those stale or never built."""
+    monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "0.4")
+    project = with_settings(project)
+    write_prices(project["warehouse"])
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, [*TICKERS, "ABC"])
+    by_hand = {"dagster/asset_partition_range_start": "A", "dagster/asset_partition_range_end": "A"}
+    result = materialize([frac_diff], instance=instance, resources=project, tags=by_hand)
+    built = result.asset_materializations_for_node("frac_diff")[0].metadata["tickers_built"].value
+    assert built == "AAA, ABC" and instance.get_materialized_partitions(frac_diff.key) == {"A"}
+    planned = {"dagster/asset_partition_range_start": "A", "dagster/asset_partition_range_end": "C", TRIGGER_TAG: "t"}
+    result = materialize([frac_diff], instance=instance, resources=project, tags=planned)
+    built = result.asset_materializations_for_node("frac_diff")[0].metadata["tickers_built"].value
+    assert built == "BBB, CCC"  # AAA and ABC are built and not stale
+    assert materialize([frac_diff], instance=instance, resources=project, tags=planned).success
+    with project["warehouse"].session() as store:
+        assert store.count("built_partitions") == 4

@@ -15,6 +15,7 @@ from cli.reports import update_report
 from partitions import month_keys
 from quant.calendar import shift_trading_days
 from stratengine_assets.common.windows import PRICE_REACH
+from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST, TRIGGER_TAG
 from stratengine_assets.research.universe import universe
 from tests.helpers import ALL_ASSETS, STOOQ_HEADER
@@ -357,3 +358,17 @@ def test_a_month_launched_by_hand_rebuilds_every_day_of_it_with_the_same_rows(ba
     assert built == f"{days[0].date()}..{days[-1].date()}"
     after = sandbox.query("SELECT * FROM universe ORDER BY date, ticker")
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_a_planner_run_of_a_built_month_writes_nothing_and_passes_its_checks(base, tmp_path):
+    """A month whose days are all built and current (a backfill the sensor launched just before another finished):
+    the run writes nothing, says so, and its blocking checks hold for the zero rows."""
+    sandbox = base.clone(tmp_path / "project")
+    key = f"{sandbox.market.history_days[100]:%Y-%m}"
+    before = sandbox.query("SELECT count(*) AS n FROM prices").n[0]
+    with sandbox.opened() as (instance, resources, _):
+        tags = {"dagster/asset_partition_range_start": key, "dagster/asset_partition_range_end": key, TRIGGER_TAG: "t"}
+        result = materialize(ALL_ASSETS, selection=[prices], instance=instance, resources=resources, tags=tags)
+    assert result.success and all(check.passed for check in result.get_asset_check_evaluations())
+    assert sandbox.latest_materialization_metadata("prices")["days_built"] == "none (all current)"
+    assert sandbox.query("SELECT count(*) AS n FROM prices").n[0] == before

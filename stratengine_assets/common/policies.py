@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dagster import (
+    AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
@@ -62,6 +63,8 @@ def trading_day_asset(*, deps: Sequence[Any] = (), hold: bool = True, **kwargs: 
     days its run builds (common/partition_range.py; `hold`: never on a day the hold rule keeps back), with
     partition_dates() answering for that span."""
 
+    checks = [spec.name for spec in kwargs.get("check_specs", [])]
+
     def decorate(compute: Callable) -> AssetsDefinition:
         @functools.wraps(compute)
         def by_spans(context: AssetExecutionContext, *args: Any, **kw: Any) -> Any:
@@ -71,18 +74,18 @@ def trading_day_asset(*, deps: Sequence[Any] = (), hold: bool = True, **kwargs: 
             for span in found:
                 with building(span):
                     results.append(compute(context, *args, **kw))
-            return merged(results, found)
+            return merged(results, found, checks)
 
         return partitioned_asset(trading_month_partitions, deps=list(deps), **kwargs)(by_spans)
 
     return decorate
 
 
-def merged(results: list[Any], found: list[Span]) -> MaterializeResult:
+def merged(results: list[Any], found: list[Span], checks: list[str]) -> MaterializeResult:
     """One result for a run's spans: the last span's metadata, rows summed over them, and the days built."""
     built = {"days_built": MetadataValue.text(", ".join(_span_text(span) for span in found) or "none (all current)")}
     if not results:
-        return MaterializeResult(metadata={"rows": 0, **built})
+        return nothing_built(built, checks)
     rows = [r.metadata.get("rows") for r in results if r.metadata]
     metadata = {**(results[-1].metadata or {}), **built}
     if rows and all(isinstance(n, int) for n in rows):
@@ -90,6 +93,13 @@ def merged(results: list[Any], found: list[Span]) -> MaterializeResult:
     checks = {check.check_name: check for r in results for check in (r.check_results or []) if not check.passed}
     checks = {**{check.check_name: check for check in results[-1].check_results or []}, **checks}
     return results[-1]._replace(metadata=metadata, check_results=list(checks.values()))
+
+
+def nothing_built(metadata: dict[str, Any], checks: list[str]) -> MaterializeResult:
+    """The result of a run with nothing stale in its partitions: no row written, so each check holds for the zero
+    rows it would read (Dagster needs a result for every declared check)."""
+    results = [AssetCheckResult(check_name=name, passed=True, metadata={"rows_checked": 0}) for name in checks]
+    return MaterializeResult(metadata={"rows": 0, **metadata}, check_results=results)
 
 
 def _span_text(span: Span) -> str:
@@ -101,13 +111,15 @@ def ticker_asset(**kwargs: Any):
     """A warehouse asset partitioned by ticker group whose compute builds tickers: the ones its run builds
     (common/ticker_range.py), with partition_tickers() answering; none to build, no call."""
 
+    checks = [spec.name for spec in kwargs.get("check_specs", [])]
+
     def decorate(compute: Callable) -> AssetsDefinition:
         @functools.wraps(compute)
         def by_tickers(context: AssetExecutionContext, *args: Any, **kw: Any) -> Any:
             with (kw.get("warehouse") or context.resources.warehouse).session() as store:
                 tickers = run_tickers(context, store, compute.__name__)
             if not tickers:
-                return MaterializeResult(metadata={"rows": 0, "tickers": 0, "tickers_built": "none (all current)"})
+                return nothing_built({"tickers": 0, "tickers_built": "none (all current)"}, checks)
             with building_tickers(tickers):
                 result = compute(context, *args, **kw)
             shown = ", ".join(tickers[:SHOWN_TICKERS]) + (" ..." if len(tickers) > SHOWN_TICKERS else "")
