@@ -3,12 +3,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
+from dagster import BackfillPolicy, Failure, TimeWindowPartitionsDefinition
 
 from partitions import month_key, month_span, ticker_group_partitions, trading_month_partitions
 from partitions.definitions import build_trading_month_partitions
 from quant.calendar import month_end_trading_days, next_trading_day, shift_trading_days, trading_days
-from stratengine_assets.common.partition_range import spans
+from stratengine_assets.common.partition_range import day_bounds, spans
+from stratengine_assets.common.ticker_range import ticker_bounds
 from stratengine_assets.common.windows import READS, reads
 from stratengine_assets.ingestion.fundamentals import fundamentals
 from stratengine_assets.portfolio.jobs import DAILY_ASSETS
@@ -94,3 +95,15 @@ def test_partition_sets_stay_small():
     for asset in DAILY_ASSETS:
         assert asset.partitions_def == trading_month_partitions
         assert asset.backfill_policy == BackfillPolicy.single_run()
+
+
+@pytest.mark.parametrize("text", ["2017-01-03", "2017-01-03..", "2017-13-01..2017-12-31", "2017-02-01..2017-01-01"])
+def test_a_malformed_days_tag_fails_with_the_form_it_needs(text):
+    with pytest.raises(Failure, match=r"YYYY-MM-DD\.\.YYYY-MM-DD"):
+        day_bounds(text)
+
+
+@pytest.mark.parametrize("text", ["AAA", "aaa..bbb", "CCC..AAA", "A;B..C"])
+def test_a_malformed_tickers_tag_fails_with_the_form_it_needs(text):
+    with pytest.raises(Failure, match="two tickers in order"):
+        ticker_bounds(text)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, PartitionKeyRange, build_asset_context
+from dagster import AssetExecutionContext, Failure, PartitionKeyRange, build_asset_context
 from dagster._core.errors import DagsterInvalidPropertyError
 
 from partitions import month_key, month_span, range_tags
@@ -58,9 +58,21 @@ def window_days(context: AssetExecutionContext) -> pd.DatetimeIndex:
     first = max(start, pd.Timestamp(calendar_start()))
     bounds = run_tags(context).get(DAYS_TAG)
     if bounds:
-        low, high = (pd.Timestamp(part) for part in bounds.split(".."))
+        low, high = day_bounds(bounds)
         first, last = max(first, low), min(last, high)
     return trading_days(first, last) if first <= last else pd.DatetimeIndex([])
+
+
+def day_bounds(text: str) -> Span:
+    """(first, last) from a days tag "YYYY-MM-DD..YYYY-MM-DD"; a Failure saying so otherwise."""
+    parts = text.split("..")
+    try:
+        low, high = (pd.Timestamp(dt.date.fromisoformat(part)) for part in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        low = high = None
+    if low is None or low > high:
+        raise Failure(f"run tag {DAYS_TAG} must be FIRST..LAST as YYYY-MM-DD..YYYY-MM-DD, got {text!r}")
+    return low, high
 
 
 def work_spans(context: AssetExecutionContext, store: Warehouse, asset: str, hold: bool) -> list[Span]:

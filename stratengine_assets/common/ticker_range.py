@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Failure
 
 from partitions import range_tags, ticker_group, tickers_partitions
 from partitions.definitions import TICKER_GROUPS
+from quant.tickers import TICKER_PATTERN
 from storage.warehouse import Warehouse
 from stratengine_assets.common.partition_range import TRIGGER_TAG, run_tags
 from stratengine_assets.common.staleness import built, stale_keys
@@ -32,12 +34,20 @@ def run_tickers(context: AssetExecutionContext, store: Warehouse, asset: str) ->
     known = [t for t in context.instance.get_dynamic_partitions(tickers_partitions.name) if ticker_group(t) in groups]
     tags = run_tags(context)
     if TICKERS_TAG in tags:
-        low, high = tags[TICKERS_TAG].split("..")
+        low, high = ticker_bounds(tags[TICKERS_TAG])
         return sorted(t for t in known if low <= t <= high)
     if TRIGGER_TAG in tags:
         todo = stale_keys(store, asset) | (set(known) - built(store, asset))
         return sorted(t for t in known if t in todo)
     return sorted(known)
+
+
+def ticker_bounds(text: str) -> tuple[str, str]:
+    """(first, last) from a tickers tag "FIRST..LAST"; a Failure saying so otherwise."""
+    parts = text.split("..")
+    if len(parts) != 2 or not all(re.fullmatch(TICKER_PATTERN, part) for part in parts) or parts[0] > parts[1]:
+        raise Failure(f"run tag {TICKERS_TAG} must be FIRST..LAST, two tickers in order, got {text!r}")
+    return parts[0], parts[1]
 
 
 @contextlib.contextmanager
