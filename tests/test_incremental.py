@@ -17,8 +17,9 @@ from quant.calendar import shift_trading_days
 from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST, TRIGGER_TAG
+from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
-from tests.helpers import ALL_ASSETS, STOOQ_HEADER
+from tests.helpers import ALL_ASSETS, STOOQ_HEADER, range_context
 from tests.sandbox import Sandbox, differences
 
 RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
@@ -372,3 +373,20 @@ def test_a_planner_run_of_a_built_month_writes_nothing_and_passes_its_checks(bas
     assert result.success and all(check.passed for check in result.get_asset_check_evaluations())
     assert sandbox.latest_materialization_metadata("prices")["days_built"] == "none (all current)"
     assert sandbox.query("SELECT count(*) AS n FROM prices").n[0] == before
+
+
+def test_composite_signals_written_in_chunks_of_sessions_equal_one_statement(base, tmp_path, monkeypatch):
+    """The composite signal SQL runs a year of sessions at a time (bounded memory at 20 years x 5,000 names); any
+    chunk size gives the rows one statement gives."""
+    from storage.duckdb_backend import research
+
+    sandbox = base.clone(tmp_path / "project")
+    days = sandbox.market.history_days
+    first, last = str(days[0].date()), str(days[-1].date())
+    whole = sandbox.query("SELECT * FROM signals ORDER BY strategy_id, signal_timestamp, symbol")
+    monkeypatch.setattr(research, "COMPOSITE_CHUNK_SESSIONS", 7)
+    with sandbox.opened() as (_, resources, _):
+        signals(range_context(first, last, warehouse=resources["warehouse"]))
+    chunked = sandbox.query("SELECT * FROM signals ORDER BY strategy_id, signal_timestamp, symbol")
+    assert len(whole) and set(whole["strategy_id"]) == set(chunked["strategy_id"])
+    pd.testing.assert_frame_equal(whole, chunked)

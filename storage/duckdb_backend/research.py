@@ -29,6 +29,10 @@ WHERE h.date BETWEEN ? AND ?
   AND h.ticker IN (SELECT ticker FROM securities) AND h.ticker <> ?
 """  # the minimum price is a traded price: the adjusted close times F where the name has a basis
 
+# sessions per INSERT of composite signals: each day's signal reads only that day's scores, so chunks give the same
+# rows as one statement, and the list aggregate's memory stays at a year's (20 years of 5,000 names in one statement
+# ran out of an 8 GB DuckDB limit)
+COMPOSITE_CHUNK_SESSIONS = 252
 # the weighted terms summed in factor order: a parallel sum adds them in whatever order threads finish
 COMPOSITE_SQL = """
 SELECT f.ticker AS symbol, f.date AS signal_timestamp, c.next_date AS timestamp,
@@ -61,8 +65,10 @@ class ResearchQueries(Session):
         params = {
             "strategy": strategy.strategy_id,
             "total_weight": sum(map(abs, weights.values())),
-            "first": first,
-            "last": last,
         }
+        days = calendar[(calendar >= pd.Timestamp(first)) & (calendar <= pd.Timestamp(last))]
         with self.calendar(calendar), self.registered(factor_weights=frame):
-            self.conn.execute(f"INSERT INTO signals {sql}", params)
+            for start in range(0, len(days), COMPOSITE_CHUNK_SESSIONS):
+                chunk = days[start : start + COMPOSITE_CHUNK_SESSIONS]
+                span = {"first": chunk[0].date(), "last": chunk[-1].date()}
+                self.conn.execute(f"INSERT INTO signals {sql}", {**params, **span})
