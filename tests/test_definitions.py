@@ -10,8 +10,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from stratengine_assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +25,6 @@ def test_dagster_definitions_validate(project):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.slow
 def test_the_repository_is_a_dg_project(project):
     checked = _run("dg", "check", "defs")
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -46,7 +43,6 @@ def test_the_repository_is_a_dg_project(project):
     }
 
 
-@pytest.mark.slow
 def test_dg_dev_serves_the_code_location(project, tmp_path):
     port = _free_port()
     log = open(tmp_path / "dg_dev.log", "w")  # noqa: SIM115 (the server writes to it until it is stopped)

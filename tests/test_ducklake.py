@@ -27,7 +27,6 @@ def lake_sandbox(root: Path, database: str) -> Sandbox:
     return sandbox
 
 
-@pytest.mark.slow  # two full builds, file and lake (about 90 s): CI time; `pytest --slow` runs it
 def test_a_build_on_ducklake_equals_the_duckdb_file_build(tmp_path, postgres_database):
     embedded, lake = Sandbox(tmp_path / "file"), lake_sandbox(tmp_path / "lake", postgres_database)
     for sandbox in (embedded, lake):

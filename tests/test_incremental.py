@@ -192,7 +192,6 @@ def update_report_lines(sandbox: Sandbox, outcome) -> list[str]:
         return update_report(store, outcome)
 
 
-@pytest.mark.slow  # a failed build then a full one (about 55 s): CI time; `pytest --slow` runs it
 def test_f6_no_security_master_fails_loudly_then_builds_when_it_arrives(base, tmp_path):
     sandbox = Sandbox(tmp_path / "project")
     sandbox.synth()

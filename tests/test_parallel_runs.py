@@ -14,7 +14,6 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 from dagster import AssetKey, DagsterInstance
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
@@ -105,7 +104,6 @@ def most_at_once(intervals: list[tuple[float, float]]) -> int:
     return most
 
 
-@pytest.mark.slow  # a dagster-daemon and two builds (about 60 s): CI time; `pytest --slow` runs it
 def test_a_backfill_split_into_runs_executes_them_in_parallel_and_equals_one_run(tmp_path, postgres_database):
     lake = lake_sandbox(tmp_path / "lake", postgres_database)
     production_home(lake, postgres_database)  # Dagster's tables and the lake's catalog share the database

@@ -62,7 +62,6 @@ def canonical(tmp_path_factory) -> Sandbox:
     return sandbox
 
 
-@pytest.mark.slow  # two 300-day builds (about 3.5 min): CI time; `pytest --slow` runs it
 def test_adjusted_only_prices_get_price_times_shares_factors_once_actions_land(canonical, tmp_path):
     sandbox = Sandbox(tmp_path / "stooq")
     market = sandbox.synth(names=10, days=300, seed=5, prices="stooq")
@@ -87,7 +86,6 @@ def differences_in(a: pd.DataFrame, b: pd.DataFrame) -> str:
     return table_difference(comparable(a), comparable(b), 1e-9) or ""
 
 
-@pytest.mark.slow  # the 300-day canonical build it shares (about 70 s): CI time; `pytest --slow` runs it
 def test_market_cap_moves_with_the_price_through_splits(canonical):
     caps = canonical.query(
         "SELECT f.ticker, f.date, exp(f.raw_value) AS cap, p.close FROM factors f JOIN prices p USING (date, ticker) "
@@ -105,7 +103,6 @@ def test_market_cap_moves_with_the_price_through_splits(canonical):
     assert on_reports["cap_move"].between(1 / 1.5, 1.5).all()  # a report re-bases the shares, not by a split
 
 
-@pytest.mark.slow  # shares the canonical build above
 def test_the_point_in_time_guard_catches_prices_and_shares_on_mixed_bases(canonical, monkeypatch):
     with canonical.opened() as (_, resources, _):
         honest = signals_point_in_time(check_context(warehouse=resources["warehouse"]))
@@ -119,7 +116,6 @@ NON_PAYERS = ("cmg", "ilmn", "pcln", "fslr", "mtd", "kmx")
 REAL_NAMES = ("crm", "jpm", *NON_PAYERS)
 
 
-@pytest.mark.slow
 def test_real_crm_market_cap_runs_through_its_split(real_data, tmp_path):
     """CRM split 4:1 on 2013-04-18 (ex-date) and pays no dividend: its Stooq closes are adjusted for the split, its
     FY2013 10-K (period end 2013-01-31, known from 2013-05-01) reports the pre-split count."""
