@@ -1,9 +1,6 @@
 """The code location loads the way the webserver loads it, and the schedule respects the calendar."""
 
-import contextlib
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from stratengine_assets.definitions import defs
+from tests.helpers import stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,21 +52,8 @@ def test_dg_dev_serves_the_code_location(project, tmp_path):
     try:
         assert _code_locations(port, deadline=time.monotonic() + 120) == ["stratengine"]
     finally:
-        _stop(server)
+        stop_group(server)
         log.close()
-
-
-def _stop(server: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group; SIGKILL what is left after 30 s (on a fresh machine `dg dev` has been
-    seen to outlive a SIGTERM by more than a minute while its code server shuts down)."""
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=30)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def _free_port() -> int:

@@ -4,10 +4,8 @@ warehouse ends equal to the one a single run builds from the same files."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from dagster import AssetKey, DagsterInstance
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
 from partitions import month_keys
+from tests.helpers import stop_group
 from tests.sandbox import Sandbox, differences
 from tests.test_ducklake import lake_sandbox
 
@@ -76,18 +75,6 @@ def wait_for(instance: DagsterInstance, backfill_id: str, daemon: subprocess.Pop
     raise AssertionError(f"backfill {backfill_id} not done after {timeout} s")
 
 
-def stop(daemon: subprocess.Popen) -> None:
-    """SIGTERM to the daemon's whole process group, SIGKILL what is left after 30 s."""
-    os.killpg(daemon.pid, signal.SIGTERM)
-    try:
-        daemon.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(daemon.pid, signal.SIGKILL)
-        daemon.wait(timeout=30)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(daemon.pid, signal.SIGKILL)
-
-
 def run_partitions(tags: dict[str, str], keys: list[str]) -> int:
     """How many of the keys a run's partition range covers."""
     first, last = tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]
@@ -128,7 +115,7 @@ def test_a_backfill_split_into_runs_executes_them_in_parallel_and_equals_one_run
             backfill_id = launch_backfill(instance, keys)
             wait_for(instance, backfill_id, daemon)
         finally:
-            stop(daemon)
+            stop_group(daemon)
         records = instance.get_run_records()
         runs = [r for r in records if r.dagster_run.tags.get("dagster/backfill") == backfill_id]
         assert all(r.dagster_run.is_success for r in runs), [r.dagster_run.status for r in runs]
