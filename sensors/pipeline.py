@@ -22,8 +22,9 @@ from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from filelock import Timeout
 
 from resources import LandingZoneResource, PipelineSettings, WarehouseResource
+from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.lineage.graph import asset_graph
-from stratengine_assets.lineage.plan import TRIGGER_TAG, Plan, make_plan, register_zone
+from stratengine_assets.lineage.plan import Plan, make_plan, register_zone
 
 AUTOMATION_TAG, AUTOMATION = "stratengine/automation", "pipeline_sensor"
 LOCK_SECONDS = 5  # a tick passes when a run holds the warehouse

@@ -14,9 +14,10 @@ from dagster import materialize
 from cli.reports import update_report
 from partitions import month_keys
 from quant.calendar import shift_trading_days
+from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.ingestion.prices import prices
-from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST, TRIGGER_TAG
+from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
 from tests.helpers import ALL_ASSETS, STOOQ_HEADER, range_context

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from quant.calendar import shift_trading_days, trading_days
-from storage.warehouse import Warehouse
+from storage.warehouse import Warehouse, between
 
 REFERENCE_SESSIONS = 5  # a day's names priced are compared with the most priced in this many sessions before
 
@@ -17,8 +17,11 @@ def complete_days(store: Warehouse, days: Sequence[str], min_coverage: float) ->
     a price; the others, with why. A lasting drop in the names priced (delistings) holds REFERENCE_SESSIONS days at
     most; two partial deliveries in a row are both held. `days` are consecutive sessions in order; the
     REFERENCE_SESSIONS sessions before the first count too, so a span of days is judged as the whole history is."""
-    priced = {str(pd.Timestamp(day).date()): n for day, n in store.count_by("prices", "date").items()}
-    before = list(_sessions_before(days[0]) if len(days) else [])
+    if not len(days):
+        return set(), {}
+    before = _sessions_before(days[0])
+    span = between("date", (before or list(days))[0], days[-1])  # only the sessions judged, not the whole table
+    priced = {str(pd.Timestamp(day).date()): n for day, n in store.count_by("prices", "date", span).items()}
     counts = [priced.get(day, 0) for day in [*before, *days]]
     complete, held = set(), {}
     for i, day in enumerate(days, start=len(before)):

@@ -45,7 +45,6 @@ INGESTION = ("raw_prices", "prices", "securities", "fundamentals", "corporate_ac
 ON_REQUEST = ("backtest_grid", "oos_simulation", "investor_portfolio", "signal_export")
 RESEARCH = ("backtest_grid", "oos_simulation")
 REPORTING = frozenset({"prices"})  # assets whose runs report the partitions they changed (see common/staleness.py)
-__all__ = ["TRIGGER_TAG", "complete_days"]  # shared with the assets (common/), used here too
 
 
 @dataclass(frozen=True)
