@@ -169,9 +169,10 @@ class Warehouse(ABC):
         """First and last date the readable price files cover."""
 
     @abstractmethod
-    def changed_raw_rows(self, key: str, rows: pd.DataFrame) -> pd.DataFrame:
-        """(date, ticker) of every row that differs between `rows` (a new version of the file at `key`: date,
-        ticker, open, high, low, close, volume, source_line) and the raw_prices rows held from that file."""
+    def changed_raw_rows(self, keys: Sequence[str], rows: pd.DataFrame) -> pd.DataFrame:
+        """(source_file, date, ticker) of every row that differs between `rows` (new versions of the files at
+        `keys`: source_file, date, ticker, open, high, low, close, volume, as_traded_close, source_line) and the
+        raw_prices rows held from those files."""
 
     # -- prices ----------------------------------------------------------------------------------------------
 

@@ -114,3 +114,35 @@ def test_every_fundamentals_layout_maps_to_the_warehouse_metrics():
 
     assert set(METRIC_COLUMNS.values()) <= set(FUNDAMENTAL_METRICS)
     assert set(TAGS.values()) <= set(FUNDAMENTAL_METRICS)
+
+
+def test_many_stooq_files_read_at_once_as_one_by_one(tmp_path: Path):
+    """One DuckDB read over many files gives each file's rows, lines and values as reading it alone does; a file
+    DuckDB cannot read fails alone, with its reason, and the others are still read."""
+    from vendors.stooq import parse_stooq_files
+
+    rows = [f"2017-11-{day:02d},{day},{day + 1},{day - 1},{day + 0.5},{100 * day},0" for day in range(1, 29)]
+    files = {
+        "aaa.us.txt": STOOQ_HEADER + "\n".join(rows) + "\n",
+        "ragged.us.txt": STOOQ_HEADER + rows[0] + "\n" + rows[1] + ",9\n",
+        "bbb.us.txt": STOOQ_HEADER + "\n".join(rows[::-3]) + "\n\n",
+        "quote.us.txt": STOOQ_HEADER + '2017-11-09,"10,11,9,10.5,100,0\n',
+        "ccc.us.txt": STOOQ_HEADER.replace("Open,High", "High,Open") + "2017-11-09, 11,10,9,10.5,100,0\n",
+        "empty.us.txt": "",
+    }
+    paths = []
+    for name, text in files.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_text(text)
+    parsed = parse_stooq_files(paths)
+    assert sorted(parsed.errors) == [1, 3, 5]
+    assert parsed.errors[1].startswith("not a readable CSV") and "Expected Number of Columns" in parsed.errors[1]
+    assert "unterminated quote" in parsed.errors[3] and parsed.errors[5] == "file is empty"
+    for position in (0, 2, 4):
+        alone = parse_stooq(paths[position])
+        together = parsed.rows[parsed.rows["file"] == position].drop(columns="file").reset_index(drop=True)
+        pd.testing.assert_frame_equal(together, alone)
+    assert parsed.rows.loc[parsed.rows["file"] == 4, ["open", "high"]].values.tolist() == [[10.0, 11.0]]
+    assert parse_stooq(paths[2])["source_line"].tolist() == list(range(2, 2 + len(rows[::-3])))
+    with pytest.raises(VendorFileError, match="not a readable CSV"):
+        parse_stooq(paths[1])

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from quant.tickers import normalize_ticker
-
-HEADER_LINES = 1
+from storage.csv_files import HEADER_LINES
 
 
 class VendorFileError(ValueError):

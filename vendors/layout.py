@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from vendors.csv_files import CsvRows
 
 DATASETS = ("prices", "fundamentals", "securities", "corporate_actions")
 # open..close on the vendor's adjusted basis; as_traded_close is the close as it traded (missing where the vendor
@@ -42,7 +44,9 @@ class Layout:
 
     suffixes and header tell the layout from a file (by name first, then by header line); a layout with neither
     is never guessed (it is named when landing). ticker_from_name is set for one-file-per-ticker layouts;
-    date_span reads the first and last date of a price file cheaply."""
+    date_span reads the first and last date of a price file cheaply. parse_many, where a price layout has it,
+    reads many files at once (rows with `file`, their position in the paths given, and each unreadable file's
+    error), as parse would one by one."""
 
     name: str
     dataset: str
@@ -51,6 +55,7 @@ class Layout:
     header: Callable[[list[str]], bool] | None = None
     ticker_from_name: Callable[[str], str | None] | None = None
     date_span: Callable[[Path], tuple[dt.date, dt.date] | None] | None = None
+    parse_many: Callable[[Sequence[Path]], CsvRows] | None = None
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from vendors.files import VendorFileError, numbers, read_text_csv, ticker_from_name
+from storage.csv_files import DATE, DOUBLE, CsvSpec
+from vendors.csv_files import CsvRows, read_csv_files
+from vendors.files import VendorFileError, ticker_from_name
 from vendors.layout import PRICE_COLUMNS, Layout
 from vendors.spans import text_date_span
 
@@ -17,25 +21,46 @@ def ticker_from_filename(name: str) -> str | None:
     return ticker_from_name(name.replace("_", ".p", 1), (".us.txt", ".txt"))
 
 
+STOOQ_CSV = CsvSpec({"Date": DATE, "Open": DOUBLE, "High": DOUBLE, "Low": DOUBLE, "Close": DOUBLE, "Volume": DOUBLE})
+
+
+def parse_stooq_files(paths: Sequence[Path]) -> CsvRows:
+    """Stooq text files read at once: PRICE_COLUMNS rows with `file` (the file's position in `paths`), and why
+    each unreadable file cannot be read; a file's ticker is its name before .us.txt."""
+    tickers = [ticker_from_filename(path.name) for path in paths]
+    named = [p for p, ticker in enumerate(tickers) if ticker is not None]
+    read = read_csv_files([paths[p] for p in named], STOOQ_CSV)
+    unnamed = [p for p, ticker in enumerate(tickers) if ticker is None]
+    errors = {p: f"file name {paths[p].name!r} does not carry a valid ticker" for p in unnamed}
+    errors |= {named[p]: error for p, error in read.errors.items()}
+    raw = read.rows
+    file = np.asarray(named, dtype="int64")[raw["file"].to_numpy()] if len(raw) else raw["file"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "date": raw["Date"].astype("datetime64[ns]"),
+            "ticker": pd.Series(np.asarray(tickers, dtype=object)[file] if len(raw) else [], dtype=object),
+            **{column.lower(): raw[column] for column in ("Open", "High", "Low", "Close", "Volume")},
+            "as_traded_close": float("nan"),  # Stooq ships bars adjusted for every later split and dividend only
+            "source_line": raw["source_line"],
+            "file": file,
+        }
+    )
+    return CsvRows(out[[*PRICE_COLUMNS, "file"]], errors)
+
+
 def parse_stooq(path: Path) -> pd.DataFrame:
     """Stooq text: Date,Open,High,Low,Close,Volume,OpenInt; ticker is the file name before .us.txt."""
-    ticker = ticker_from_filename(path.name)
-    if ticker is None:
-        raise VendorFileError(f"file name {path.name!r} does not carry a valid ticker")
-    raw = read_text_csv(path, ["Date", "Open", "High", "Low", "Close", "Volume"])
-    out = numbers(raw, ["Open", "High", "Low", "Close", "Volume"])
-    out.columns = ["open", "high", "low", "close", "volume"]
-    out.insert(0, "ticker", ticker)
-    out.insert(0, "date", pd.to_datetime(raw["Date"], format="%Y-%m-%d", errors="coerce"))
-    out["as_traded_close"] = float("nan")  # Stooq ships bars adjusted for every later split and dividend only
-    out["source_line"] = raw["source_line"]
-    return out[PRICE_COLUMNS]
+    parsed = parse_stooq_files([path])
+    if parsed.errors:
+        raise VendorFileError(parsed.errors[0])
+    return parsed.rows[PRICE_COLUMNS]
 
 
 LAYOUT = Layout(
     "stooq",
     "prices",
     parse_stooq,
+    parse_many=parse_stooq_files,
     suffixes=(".us.txt",),
     ticker_from_name=ticker_from_filename,
     date_span=text_date_span,

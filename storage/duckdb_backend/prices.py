@@ -61,6 +61,13 @@ WITH best AS (
            lead(close) OVER w AS next_close, lead(day_index) OVER w - day_index AS next_gap,
            lead(close, 2) OVER w AS after_close, lead(day_index, 2) OVER w - lead(day_index) OVER w AS after_gap
     FROM best WINDOW w AS (PARTITION BY ticker ORDER BY date)
+), confirmations AS (
+    SELECT best.ticker, best.date, min(other.vendor) AS confirmed_by
+    FROM best JOIN checked_prices other
+      ON other.ticker = best.ticker AND other.date = best.date AND other.reason IS NULL
+     AND other.vendor <> best.vendor AND abs(other.close / best.close - 1) <= $tolerance
+    WHERE $several_vendors  -- one vendor's rows confirm nothing: the join is skipped
+    GROUP BY best.ticker, best.date
 ), near AS (
     SELECT * EXCLUDE (before_close, prev_close, next_close, after_close, before_gap, prev_gap, next_gap, after_gap),
            CASE WHEN prev_gap <= $neighbours AND before_gap <= $neighbours THEN before_close END AS before_close,
@@ -76,10 +83,8 @@ WITH best AS (
            abs(after_close / next_close - 1) <= $max_move AS later_rows_agree,
            abs(close / before_close - 1) <= $max_move AND abs(prev_close / before_close - 1) > $max_move
                AS after_a_spike,
-           (SELECT min(other.vendor) FROM checked_prices other
-            WHERE other.ticker = near.ticker AND other.date = near.date AND other.reason IS NULL
-              AND other.vendor <> near.vendor AND abs(other.close / near.close - 1) <= $tolerance) AS confirmed_by
-    FROM near
+           confirmations.confirmed_by
+    FROM near LEFT JOIN confirmations USING (ticker, date)
 )
 SELECT * EXCLUDE (jump_in, jump_out, neighbours_agree, later_rows_agree, after_a_spike),
        close / prev_close - 1 AS move,
@@ -93,6 +98,7 @@ SELECT * EXCLUDE (jump_in, jump_out, neighbours_agree, later_rows_agree, after_a
            OR (prev_close IS NULL AND coalesce(jump_out, false)) AS extreme
 FROM judged
 """
+VENDORS_SQL = "SELECT count(DISTINCT vendor) FROM checked_prices WHERE reason IS NULL"
 MISSING_SQL = """
 WITH days AS (SELECT DISTINCT date FROM calendar WHERE date >= $start AND date < $end),
 seen AS (SELECT ticker, date FROM prices WHERE date >= $start - INTERVAL 10 DAY AND date < $end),
@@ -116,11 +122,15 @@ WHERE a.reason IS NULL AND b.reason IS NULL AND abs(a.close / b.close - 1) > $to
 ORDER BY difference DESC
 """
 BAR = "date, ticker, open, high, low, close, volume, vendor, as_traded_close"
+# (date, ticker) is unique on both sides: a full join finds the bars added, removed or changed
 CHANGED_DAYS_SQL = f"""
 WITH old AS (SELECT {BAR} FROM prices WHERE date >= $start AND date < $end),
 new AS (SELECT {BAR} FROM picked_prices WHERE reason IS NULL AND date >= $start AND date < $end)
-SELECT DISTINCT date FROM ((SELECT * FROM old EXCEPT ALL SELECT * FROM new) UNION ALL
-                           (SELECT * FROM new EXCEPT ALL SELECT * FROM old))
+SELECT DISTINCT coalesce(old.date, new.date) AS date
+FROM old FULL JOIN new ON old.date = new.date AND old.ticker = new.ticker
+WHERE old.ticker IS NULL OR new.ticker IS NULL
+   OR ({", ".join(f"old.{c}" for c in BAR.split(", "))}) IS DISTINCT FROM
+      ({", ".join(f"new.{c}" for c in BAR.split(", "))})
 ORDER BY date
 """
 KEPT_MOVES_SQL = """
@@ -163,7 +173,8 @@ class PriceQueries(Session):
         moves = {"max_move": rules.max_daily_move, "tolerance": rules.vendor_tolerance, "neighbours": rules.neighbours}
         with self.calendar(calendar), self.registered(vendor_ranks=ranks):
             self.conn.execute(STRUCTURAL_SQL, {**load, **limits})
-            self.conn.execute(PICK_SQL, moves)
+            vendors = self.conn.execute(VENDORS_SQL).fetchall()[0][0]
+            self.conn.execute(PICK_SQL, {**moves, "several_vendors": vendors > 1})
             changed = [day for (day,) in self.conn.execute(CHANGED_DAYS_SQL, window).fetchall()]
             with self.transaction():
                 self.conn.execute("DELETE FROM prices WHERE date >= $start AND date < $end", window)

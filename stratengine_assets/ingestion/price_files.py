@@ -4,8 +4,10 @@ registered files that cover a date window."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from resources.landing_zone import LandedFile, LandingZoneResource
@@ -15,6 +17,9 @@ from vendors.files import VendorFileError
 from vendors.registry import layout_for
 
 RAW_ROW_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "as_traded_close", "source_line"]
+FILE_COLUMNS = ["vendor", "source_file"]
+BATCH_BYTES = 256 * 2**20  # price files read at once: about 2.5 M Stooq rows
+PARQUET_ROWS_PER_BYTE = 10
 
 
 @dataclass
@@ -55,11 +60,67 @@ def read_price_file(zone: LandingZoneResource, landed: LandedFile) -> tuple[pd.D
         return None, str(exc)
 
 
+def read_price_files(zone: LandingZoneResource, files: Sequence[LandedFile]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The rows of many price files with vendor and source_file on each, read at once where the layout can (one
+    DuckDB read_csv over them), and why each unreadable file cannot be read."""
+    frames, failed = [], {}
+    for vendor, group in _by_vendor(files).items():
+        many = _parse_many(vendor)
+        if many is None:
+            for landed in group:
+                frame, error = read_price_file(zone, landed)
+                if error is None:
+                    frames.append(frame)
+                else:
+                    failed[landed.key] = error
+            continue
+        parsed = many([zone.local_path(landed) for landed in group])
+        keys = np.asarray([landed.key for landed in group], dtype=object)
+        frames.append(parsed.rows.assign(vendor=vendor, source_file=keys[parsed.rows.pop("file").to_numpy()]))
+        failed |= {group[position].key: error for position, error in sorted(parsed.errors.items())}
+    frames = [frame for frame in frames if len(frame)]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*RAW_ROW_COLUMNS, *FILE_COLUMNS])
+    return rows, failed
+
+
+def _by_vendor(files: Sequence[LandedFile]) -> dict[str, list[LandedFile]]:
+    groups: dict[str, list[LandedFile]] = {}
+    for landed in files:
+        groups.setdefault(landed.vendor, []).append(landed)
+    return groups
+
+
+def _parse_many(vendor: str):
+    try:
+        return layout_for(vendor, "prices").parse_many
+    except VendorFileError:
+        return None  # an unknown vendor: read_price_file says so, file by file
+
+
+def price_batches(files: Sequence[LandedFile]) -> Iterator[list[LandedFile]]:
+    """The files in runs weighing at most BATCH_BYTES (at least one file each), so a batch's rows fit in memory."""
+    batch, size = [], 0
+    for landed in files:
+        if batch and size + batch_weight(landed) > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(landed)
+        size += batch_weight(landed)
+    if batch:
+        yield batch
+
+
+def batch_weight(landed: LandedFile) -> int:
+    """What a file counts against BATCH_BYTES: its size as text (Parquet holds about ten times the rows a byte of
+    CSV does)."""
+    return landed.size * (PARQUET_ROWS_PER_BYTE if landed.key.endswith(".parquet") else 1)
+
+
 def load_price_rows(
     store: Warehouse, zone: LandingZoneResource, start: pd.Timestamp, end: pd.Timestamp
-) -> PriceFileBatch:
+) -> Iterator[PriceFileBatch]:
     """The placeable rows in [start, end) of every registered price file (not failed, not a duplicate) whose dates
-    overlap the window, as the manifest records it."""
+    overlap the window, as the manifest records it, in batches of files."""
     registered = store.read(
         "landing_manifest",
         eq("dataset", "prices"),
@@ -72,17 +133,9 @@ def load_price_rows(
         & (pd.to_datetime(registered["last_date"]) >= start)
     ]
     landed = {f.key: f for f in zone.files("prices")}
-    batch = PriceFileBatch()
-    for key in overlapping["key"]:
-        if key not in landed:
-            continue  # gone from the zone since it was registered: the next registration records that
-        frame, error = read_price_file(zone, landed[key])
-        if frame is None:
-            batch.failed[key] = error
-            continue
-        batch.files_read += 1
+    present = [landed[key] for key in overlapping["key"] if key in landed]  # a file gone: the next registration
+    for files in price_batches(present):
+        frame, failed = read_price_files(zone, files)
         placed = frame[unplaceable(frame, dt.date.today()).isna()]
         in_window = placed[(placed["date"] >= start) & (placed["date"] < end)]
-        if len(in_window):
-            batch.rows.append(in_window)
-    return batch
+        yield PriceFileBatch([in_window] if len(in_window) else [], failed, len(files) - len(failed))

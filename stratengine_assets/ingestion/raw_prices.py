@@ -22,21 +22,23 @@ def raw_prices(
 ) -> MaterializeResult:
     """Every price row the registered vendor files hold for the partitions' dates, with vendor, file and line."""
     start, end = partition_window(context)
-    with warehouse.session() as store:
-        batch = load_price_rows(store, landing_zone, start, end)
-        rows = pd.concat(batch.rows) if batch.rows else pd.DataFrame(columns=RAW_COLUMNS)
-        rows = rows[RAW_COLUMNS].assign(ingested_at=utc_now())
-        rows["ticker"] = rows["ticker"].astype("object")
-        with store.transaction():
-            written = store.replace("raw_prices", rows, at_least("date", start), before("date", end))
+    written, files_read, failed = 0, 0, {}
+    with warehouse.session() as store, store.transaction():
+        store.delete("raw_prices", at_least("date", start), before("date", end))
+        for batch in load_price_rows(store, landing_zone, start, end):
+            rows = pd.concat(batch.rows) if batch.rows else pd.DataFrame(columns=RAW_COLUMNS)
+            rows = rows[RAW_COLUMNS].assign(ingested_at=utc_now())
+            rows["ticker"] = rows["ticker"].astype("object")
+            written += store.append("raw_prices", rows) if len(rows) else 0
             mark_ingested(store, rows["source_file"].unique())
-            settle(store, "raw_prices", partition_days(context))
-    for path, error in batch.failed.items():
+            files_read, failed = files_read + batch.files_read, failed | batch.failed
+        settle(store, "raw_prices", partition_days(context))
+    for path, error in failed.items():
         context.log.warning(f"price file not ingested: {path}: {error}")
     return MaterializeResult(
         metadata={
             "rows": written,
-            "files_read": batch.files_read,
-            "failed_files": MetadataValue.json(batch.failed),
+            "files_read": files_read,
+            "failed_files": MetadataValue.json(failed),
         }
     )

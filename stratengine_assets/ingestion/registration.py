@@ -3,8 +3,9 @@
 A file version is new when its bytes are (sha256), not its name or modification time. For a price file the
 partitions marked are the days whose rows differ from the rows raw_prices holds from that file; a byte-identical
 copy of another file is a duplicate of the file whose key sorts first, and contributes nothing; a file gone from
-the zone takes its rows with it; a file no layout may read is a failed row saying why. Each file's manifest row,
-quarantined rows and marks are written in one transaction, so a crash never loses a change.
+the zone takes its rows with it; a file no layout may read is a failed row saying why. A file's manifest row,
+quarantined rows and marks are written in one transaction (new price file versions in batches of many files), so a
+crash never loses a change.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ import pandas as pd
 from quant.calendar import trading_days
 from resources.landing_zone import LandedFile, LandingZoneResource, RefusedFile, file_digest
 from resources.settings import calendar_start
-from storage.warehouse import Warehouse, between, eq
+from storage.warehouse import Warehouse, between, eq, isin
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.staleness import UNPARTITIONED, mark_all
-from stratengine_assets.ingestion.price_files import BEFORE_START, RAW_ROW_COLUMNS, read_price_file, unplaceable
+from stratengine_assets.ingestion.price_files import (
+    BATCH_BYTES,
+    BEFORE_START,
+    RAW_ROW_COLUMNS,
+    batch_weight,
+    read_price_files,
+    unplaceable,
+)
 from stratengine_assets.ingestion.quarantine import quarantine_rows
 from vendors.files import VendorFileError
 from vendors.layout import DATASETS
@@ -86,6 +94,8 @@ class Registrar:
     tickers: list[str]
     on_change: OnChange
     found: Registration = field(default_factory=Registration)
+    batch: list[tuple[LandedFile, str]] = field(default_factory=list)  # new price file versions, with checksums
+    contents: set[tuple[str, str]] = field(default_factory=set)  # (dataset, checksum) the manifest may hold
 
     def run(self, budget_seconds: float | None) -> Registration:
         started = time.monotonic()
@@ -96,11 +106,13 @@ class Registrar:
             self.forget(key, known.loc[key])
         for entry in refused:
             self.refuse(entry, known.loc[entry.key] if entry.key in known.index else None)
+        self.contents = set(zip(known["dataset"], known["checksum"], strict=True))
         for n, landed in enumerate(listed):
             if budget_seconds is not None and time.monotonic() - started > budget_seconds:
                 self.found.pending = len(listed) - n
                 break
             self.register(landed, known.loc[landed.key] if landed.key in known.index else None)
+        self.flush()
         self.resolve_duplicates()
         return self.found
 
@@ -109,6 +121,12 @@ class Registrar:
         if seen is not None and seen["version"] == landed.version and not moved:
             return
         checksum = content_id(landed, file_digest(self.zone.local_path(landed)))
+        if landed.dataset == "prices" and (landed.dataset, checksum) not in self.contents:
+            self.contents.add((landed.dataset, checksum))
+            self.queue(landed, checksum)  # bytes no other file holds: no twin to resolve, written in a batch
+            return
+        self.flush()
+        self.contents.add((landed.dataset, checksum))
         if seen is not None and seen["checksum"] == checksum and not moved:
             self.store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
             return
@@ -119,7 +137,8 @@ class Registrar:
         elif heir_of is not None:
             self.take_over(landed, checksum, heir_of)
         elif landed.dataset == "prices":
-            self.register_prices(landed, checksum)
+            self.queue(landed, checksum)
+            self.flush()
         else:
             self.register_reference(landed, checksum)
 
@@ -194,27 +213,32 @@ class Registrar:
             self.price_rows_changed(gone, f"{landed.key} is a duplicate of {twin}")
         self.found.events.append(f"{landed.key}: duplicate of {twin}")
 
-    def register_prices(self, landed: LandedFile, checksum: str) -> None:
-        """A new version of a price file: its manifest row, its unplaceable rows quarantined, its changed days."""
-        frame, error = read_price_file(self.zone, landed)
-        record = _record(landed, checksum, "failed" if error else "registered", error)
-        quarantined, placed = pd.DataFrame(), pd.DataFrame(columns=RAW_ROW_COLUMNS)
-        if frame is not None:
-            reason = unplaceable(frame, dt.date.today())
-            early, bad = reason == BEFORE_START, reason.notna() & (reason != BEFORE_START)
-            quarantined = quarantine_rows(frame[bad], "raw_prices", reason[bad], landed.vendor, landed.key)
-            placed = frame.loc[reason.isna(), RAW_ROW_COLUMNS]
-            covered = {"first_date": placed["date"].min(), "last_date": placed["date"].max()} if len(placed) else {}
-            before = {"rows_before_start": int(early.sum()), "earliest_date": frame.loc[early, "date"].min()}
-            record |= {"row_count": len(frame), **covered, **(before if early.any() else {})}
+    def queue(self, landed: LandedFile, checksum: str) -> None:
+        """A new version of a price file, read and written with the batch it joins."""
+        self.batch.append((landed, checksum))
+        if sum(batch_weight(queued) for queued, _ in self.batch) >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued price file versions in one transaction: their manifest rows, their unplaceable rows
+        quarantined, and the days where their rows differ from what raw_prices holds from them marked."""
+        queued, self.batch = self.batch, []
+        if not queued:
+            return
+        keys = [landed.key for landed, _ in queued]
+        version = price_versions(self.zone, queued)
         with self.store.transaction():
-            changed = self.store.changed_raw_rows(landed.key, placed)
-            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
-            self.store.replace("quarantine", quarantined, eq("dataset", "raw_prices"), eq("source_file", landed.key))
-            self.price_rows_changed(changed, f"{landed.key} {'cannot be read' if error else 'changed'}")
-        if error:
-            self.found.failed[landed.key] = error
-        self.found.events.append(f"{landed.key}: {error or f'{len(changed):,} rows new or changed'}")
+            changed = self.store.changed_raw_rows(keys, version.placed)
+            self.store.replace("landing_manifest", version.records, isin("key", keys))
+            self.store.replace(
+                "quarantine", version.quarantined, eq("dataset", "raw_prices"), isin("source_file", keys)
+            )
+            self.price_rows_changed(changed[["date", "ticker"]].drop_duplicates(), _batch_reason(keys, version))
+        counts = changed.groupby("source_file").size()
+        self.found.failed |= version.failed
+        for key in keys:
+            rows = f"{int(counts.get(key, 0)):,} rows new or changed"
+            self.found.events.append(f"{key}: {version.failed.get(key) or rows}")
 
     def register_reference(self, landed: LandedFile, checksum: str) -> None:
         """A new version of a security master or fundamentals file: its manifest row, and its asset marked."""
@@ -310,6 +334,46 @@ class Registrar:
         self.on_change(self.store, marks, names, reason)
         for asset, keys in marks.items():
             self.found.changes.setdefault(asset, set()).update(keys)
+
+
+@dataclass(frozen=True)
+class PriceVersions:
+    """New versions of price files, read: their manifest rows, the rows a partition can hold (with source_file),
+    their quarantined rows, and why each unreadable one cannot be read."""
+
+    records: pd.DataFrame
+    placed: pd.DataFrame
+    quarantined: pd.DataFrame
+    failed: dict[str, str]
+
+
+def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str]]) -> PriceVersions:
+    """Read the price files at once and sort their rows: placeable, quarantined, or before the calendar start
+    (counted in the manifest)."""
+    rows, failed = read_price_files(zone, [landed for landed, _ in queued])
+    reason = unplaceable(rows, dt.date.today())
+    early, bad = reason == BEFORE_START, reason.notna() & (reason != BEFORE_START)
+    placed = rows.loc[reason.isna(), [*RAW_ROW_COLUMNS, "source_file"]]
+    rejected = rows[bad]
+    quarantined = quarantine_rows(rejected, "raw_prices", reason[bad], rejected["vendor"], rejected["source_file"])
+    counted = rows.groupby("source_file").size().rename("row_count")
+    covered = placed.groupby("source_file")["date"].agg(first_date="min", last_date="max")
+    before = rows[early].groupby("source_file")["date"].agg(rows_before_start="size", earliest_date="min")
+    stats = pd.concat([counted, covered, before], axis=1)
+    records = []
+    for landed, checksum in queued:
+        error = failed.get(landed.key)
+        record = _record(landed, checksum, "failed" if error else "registered", error)
+        if landed.key in stats.index:
+            record |= {k: v for k, v in stats.loc[landed.key].items() if pd.notna(v)}
+        records.append(record)
+    return PriceVersions(pd.DataFrame(records), placed, quarantined, failed)
+
+
+def _batch_reason(keys: list[str], version: PriceVersions) -> str:
+    if len(keys) == 1:
+        return f"{keys[0]} {'cannot be read' if version.failed else 'changed'}"
+    return f"{len(keys)} price files new or changed ({keys[0]} .. {keys[-1]})"
 
 
 def _start_moved_back(seen: pd.Series) -> bool:

@@ -1,0 +1,121 @@
+"""Text CSVs of one header read at once by DuckDB's CSV reader (multi-threaded, no pandas parse per file) on an
+in-memory database that never touches the warehouse, each row with its file and line, values cast in SQL.
+
+A file DuckDB cannot read fails alone, with DuckDB's reason: a batch that fails is read again file by file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+HEADER_LINES = 1
+DOUBLE, DATE = "DOUBLE", "DATE"  # what a column is cast to (a DATE column's format is the spec's date_format)
+
+
+@dataclass(frozen=True)
+class CsvSpec:
+    """A text layout: the columns every file must name, and the type each is cast to (an uncastable value is
+    missing, not an error)."""
+
+    casts: dict[str, str]
+    date_format: str = "%Y-%m-%d"
+
+    @property
+    def expected(self) -> list[str]:
+        return list(self.casts)
+
+
+def read_csv_group(
+    paths: list[Path], positions: list[int], header: list[str], spec: CsvSpec, errors: dict[int, str]
+) -> pd.DataFrame:
+    """Files sharing one header line in one read_csv (rows carry `file`, the position given for their file, and
+    `source_line`); when DuckDB refuses the batch, file by file, and a file it refuses gets its reason in
+    `errors` under its position."""
+    with duckdb.connect() as conn:
+        return _read_group(conn, paths, positions, header, spec, errors)
+
+
+def _read_group(
+    conn: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    positions: list[int],
+    header: list[str],
+    spec: CsvSpec,
+    errors: dict[int, str],
+) -> pd.DataFrame:
+    if len(paths) > 1:
+        try:
+            return _query(conn, paths, positions, header, spec)
+        except (duckdb.Error, _Interleaved):
+            pass
+    frames = []
+    for path, position in zip(paths, positions, strict=True):
+        try:
+            frames.append(_query(conn, [path], [position], header, spec))
+        except duckdb.Error as exc:
+            errors[position] = f"not a readable CSV: {_reason(exc)}"
+    return pd.concat(frames, ignore_index=True) if frames else empty_rows(spec)
+
+
+class _Interleaved(Exception):
+    """The reader returned a file's rows out of one run (never seen; the batch is then read file by file)."""
+
+
+def _reason(exc: duckdb.Error) -> str:
+    """DuckDB's CSV error in one line: where, and what (the offending line itself is left out)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    what = [line for line in lines[1:] if not line.startswith(("Original Line", "Possible fixes", "*"))]
+    return "; ".join([lines[0].removeprefix("Invalid Input Error: "), *what[:1]]) if lines else "unreadable"
+
+
+def _query(
+    conn: duckdb.DuckDBPyConnection, paths: list[Path], positions: list[int], header: list[str], spec: CsvSpec
+) -> pd.DataFrame:
+    """One read_csv over the files. DuckDB numbers the rows in the files' order (it preserves insertion order), so
+    a row's line is its ordinal within its file after the header; a file whose ordinals are not one run would
+    break that, and is refused."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    names = {name: f"c{header.index(name)}" for name in spec.expected}
+    casts = ", ".join(_cast(names[name], kind, spec.date_format) + f' AS "{name}"' for name, kind in spec.casts.items())
+    files = pd.DataFrame({"path": [str(p) for p in paths], "file": positions})
+    conn.register("csv_file_positions", files)
+    try:
+        frame = conn.execute(
+            f"""
+            SELECT f.file::BIGINT AS file, rows.n::BIGINT AS n, {casts}
+            FROM (
+                SELECT *, ordinality AS n FROM read_csv(
+                    $paths, header = true, columns = $columns, delim = ',', quote = '"', escape = '"',
+                    null_padding = true, filename = true, auto_detect = false, strict_mode = true
+                ) WITH ORDINALITY
+            ) rows JOIN csv_file_positions f ON f.path = rows.filename
+            """,
+            {"paths": [str(p) for p in paths], "columns": columns},
+        ).df()
+    finally:
+        conn.unregister("csv_file_positions")
+    by_file = frame.groupby("file")["n"]
+    first, last, count = by_file.transform("min"), by_file.transform("max"), by_file.transform("size")
+    if not (last - first + 1 == count).all():
+        raise _Interleaved(paths[0])
+    frame.insert(1, "source_line", (frame["n"] - first + HEADER_LINES + 1).astype("int64"))
+    return frame.sort_values("n", ignore_index=True).drop(columns="n")  # the files' order, line by line
+
+
+def _cast(column: str, kind: str, date_format: str) -> str:
+    if kind == DATE:
+        return f"try_strptime(trim({column}), '{date_format}')"
+    value = f"TRY_CAST(trim({column}) AS DOUBLE)"
+    return f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+
+
+def empty_rows(spec: CsvSpec) -> pd.DataFrame:
+    dtypes = {name: "datetime64[ns]" if kind == DATE else "float64" for name, kind in spec.casts.items()}
+    frame = pd.DataFrame({"file": pd.Series(dtype="int64"), "source_line": pd.Series(dtype="int64")})
+    for name, dtype in dtypes.items():
+        frame[name] = pd.Series(dtype=dtype)
+    return frame
