@@ -19,6 +19,9 @@ def normalize_ticker(raw: str) -> str:
 
 
 def normalize_tickers(raw: pd.Series) -> pd.Series:
-    """Vectorized normalize_ticker; invalid tickers become missing values."""
-    tickers = raw.astype("string").str.strip().str.upper().str.replace("-", ".", regex=False)
-    return tickers.where(tickers.str.fullmatch(TICKER_PATTERN).fillna(False).astype(bool))
+    """Vectorized normalize_ticker; invalid tickers become missing values. Each distinct spelling is normalized
+    once (a price file repeats a few thousand tickers over millions of rows)."""
+    codes, spellings = pd.factorize(raw.astype("string"))
+    tickers = pd.Series(spellings, dtype="string").str.strip().str.upper().str.replace("-", ".", regex=False)
+    valid = tickers.where(tickers.str.fullmatch(TICKER_PATTERN).fillna(False).astype(bool))
+    return pd.Series(valid.array.take(codes, allow_fill=True), index=raw.index, dtype="string")

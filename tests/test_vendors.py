@@ -146,3 +146,17 @@ def test_many_stooq_files_read_at_once_as_one_by_one(tmp_path: Path):
     assert parse_stooq(paths[2])["source_line"].tolist() == list(range(2, 2 + len(rows[::-3])))
     with pytest.raises(VendorFileError, match="not a readable CSV"):
         parse_stooq(paths[1])
+
+
+def test_vectorized_tickers_agree_with_one_by_one():
+    from quant.tickers import normalize_tickers
+
+    raw = pd.Series([" brk-b", "aapl", None, "A;DROP", "brk-b", "", "TOOLONGTICKER1", "msft"] * 3, index=range(5, 29))
+    out = normalize_tickers(raw)
+    assert out.index.equals(raw.index)
+    for value, got in zip(raw, out, strict=True):
+        try:
+            expected = normalize_ticker(value)
+        except (ValueError, AttributeError):
+            expected = None
+        assert (pd.isna(got) and expected is None) or got == expected
