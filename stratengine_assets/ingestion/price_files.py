@@ -1,5 +1,5 @@
-"""Landed price files: parsing one, which of its rows a trading-day partition can hold, and the rows of the
-registered files that cover a date window."""
+"""Landed price files: parsing one or a batch at once, which of their rows a trading-day partition can hold, and
+the rows of the registered files that cover a date window, batch by batch."""
 
 from __future__ import annotations
 
