@@ -77,10 +77,10 @@ def _query(
 ) -> pd.DataFrame:
     """One read_csv over the files. DuckDB numbers the rows in the files' order (it preserves insertion order), so
     a row's line is its ordinal within its file after the header; a file whose ordinals are not one run would
-    break that, and is refused."""
+    break that, and raises _Interleaved (the batch is then read file by file)."""
     columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
     names = {name: f"c{header.index(name)}" for name in spec.expected}
-    casts = ", ".join(_cast(names[name], kind, spec.date_format) + f' AS "{name}"' for name, kind in spec.casts.items())
+    casts = ", ".join(_cast(names[name], kind) + f' AS "{name}"' for name, kind in spec.casts.items())
     files = pd.DataFrame({"path": [str(p) for p in paths], "file": positions})
     conn.register("csv_file_positions", files)
     try:
@@ -94,7 +94,8 @@ def _query(
                 ) WITH ORDINALITY
             ) rows JOIN csv_file_positions f ON f.path = rows.filename
             """,
-            {"paths": [str(p) for p in paths], "columns": columns},
+            {"paths": [str(p) for p in paths], "columns": columns}
+            | ({"date_format": spec.date_format} if DATE in spec.casts.values() else {}),  # DuckDB refuses unused ones
         ).df()
     finally:
         conn.unregister("csv_file_positions")
@@ -106,9 +107,9 @@ def _query(
     return frame.sort_values("n", ignore_index=True).drop(columns="n")  # the files' order, line by line
 
 
-def _cast(column: str, kind: str, date_format: str) -> str:
+def _cast(column: str, kind: str) -> str:
     if kind == DATE:
-        return f"try_strptime(trim({column}), '{date_format}')"
+        return f"try_strptime(trim({column}), $date_format)"
     value = f"TRY_CAST(trim({column}) AS DOUBLE)"
     return f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,14 @@ BATCH_BYTES = 256 * 2**20  # price files read at once: about 2.5 M Stooq rows
 PARQUET_ROWS_PER_BYTE = 10
 
 
-@dataclass
+@dataclass(frozen=True)
 class PriceFileBatch:
-    """Rows of the registered price files that overlap a date window, and the files that failed."""
+    """A batch of registered price files overlapping a date window: their placeable rows in it, the files that
+    failed and why, and how many were read."""
 
-    rows: list[pd.DataFrame] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    files_read: int = 0
+    rows: pd.DataFrame
+    failed: dict[str, str]
+    files_read: int
 
 
 def parse_price_file(zone: LandingZoneResource, landed: LandedFile) -> pd.DataFrame:
@@ -138,4 +139,4 @@ def load_price_rows(
         frame, failed = read_price_files(zone, files)
         placed = frame[unplaceable(frame, dt.date.today()).isna()]
         in_window = placed[(placed["date"] >= start) & (placed["date"] < end)]
-        yield PriceFileBatch([in_window] if len(in_window) else [], failed, len(files) - len(failed))
+        yield PriceFileBatch(in_window, failed, len(files) - len(failed))

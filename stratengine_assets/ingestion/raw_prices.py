@@ -1,6 +1,5 @@
 """raw_prices: every price row the registered vendor files hold for the partitions' dates, as delivered."""
 
-import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from resources import LandingZoneResource, WarehouseResource
@@ -26,9 +25,7 @@ def raw_prices(
     with warehouse.session() as store, store.transaction():
         store.delete("raw_prices", at_least("date", start), before("date", end))
         for batch in load_price_rows(store, landing_zone, start, end):
-            rows = pd.concat(batch.rows) if batch.rows else pd.DataFrame(columns=RAW_COLUMNS)
-            rows = rows[RAW_COLUMNS].assign(ingested_at=utc_now())
-            rows["ticker"] = rows["ticker"].astype("object")
+            rows = batch.rows[RAW_COLUMNS].assign(ingested_at=utc_now(), ticker=batch.rows["ticker"].astype("object"))
             written += store.append("raw_prices", rows) if len(rows) else 0
             mark_ingested(store, rows["source_file"].unique())
             files_read, failed = files_read + batch.files_read, failed | batch.failed

@@ -95,6 +95,7 @@ class Registrar:
     on_change: OnChange
     found: Registration = field(default_factory=Registration)
     batch: list[tuple[LandedFile, str]] = field(default_factory=list)  # new price file versions, with checksums
+    queued_weight: int = 0  # the batch's weight against BATCH_BYTES
     contents: set[tuple[str, str]] = field(default_factory=set)  # (dataset, checksum) the manifest may hold
 
     def run(self, budget_seconds: float | None) -> Registration:
@@ -121,12 +122,12 @@ class Registrar:
         if seen is not None and seen["version"] == landed.version and not moved:
             return
         checksum = content_id(landed, file_digest(self.zone.local_path(landed)))
-        if landed.dataset == "prices" and (landed.dataset, checksum) not in self.contents:
-            self.contents.add((landed.dataset, checksum))
+        unique = (landed.dataset, checksum) not in self.contents
+        self.contents.add((landed.dataset, checksum))
+        if landed.dataset == "prices" and unique:
             self.queue(landed, checksum)  # bytes no other file holds: no twin to resolve, written in a batch
             return
-        self.flush()
-        self.contents.add((landed.dataset, checksum))
+        self.flush()  # what follows reads the manifest: the queued files must be in it
         if seen is not None and seen["checksum"] == checksum and not moved:
             self.store.update("landing_manifest", {"version": landed.version}, eq("key", landed.key))
             return
@@ -216,13 +217,14 @@ class Registrar:
     def queue(self, landed: LandedFile, checksum: str) -> None:
         """A new version of a price file, read and written with the batch it joins."""
         self.batch.append((landed, checksum))
-        if sum(batch_weight(queued) for queued, _ in self.batch) >= BATCH_BYTES:
+        self.queued_weight += batch_weight(landed)
+        if self.queued_weight >= BATCH_BYTES:
             self.flush()
 
     def flush(self) -> None:
         """Write the queued price file versions in one transaction: their manifest rows, their unplaceable rows
         quarantined, and the days where their rows differ from what raw_prices holds from them marked."""
-        queued, self.batch = self.batch, []
+        queued, self.batch, self.queued_weight = self.batch, [], 0
         if not queued:
             return
         keys = [landed.key for landed, _ in queued]
