@@ -108,25 +108,34 @@ def basis_matrix(segments: pd.DataFrame, days: pd.DatetimeIndex, tickers: pd.Ind
 
 def factor_on(segments: pd.DataFrame, tickers: pd.Series, dates: pd.Series) -> np.ndarray:
     """F of each (ticker, date): the segment holding the name's last priced day on or before the date; a date
-    up to EARLY_PERIOD_DAYS before the name's first priced day takes that day's F; NaN otherwise."""
+    up to EARLY_PERIOD_DAYS before the name's first priced day takes that day's F; NaN otherwise (and for no date).
+
+    One sorted search over (ticker, first_date) keys for all asks at once."""
     out = np.full(len(tickers), np.nan)
     if segments.empty or not len(tickers):
         return out
-    ordered = segments.sort_values(["ticker", "first_date"])
-    asked = pd.DataFrame(
-        {"ticker": tickers.to_numpy(), "date": pd.to_datetime(dates).to_numpy(), "at": range(len(tickers))}
-    )
-    for ticker, wanted in asked.groupby("ticker"):
-        own = ordered[ordered["ticker"] == ticker]
-        if own.empty:
-            continue
-        first = pd.DatetimeIndex(own["first_date"])
-        index = first.searchsorted(pd.DatetimeIndex(wanted["date"]), side="right") - 1
-        early = (index < 0) & ((first[0] - pd.DatetimeIndex(wanted["date"])).days <= EARLY_PERIOD_DAYS)
-        index = np.where(early, 0, index)
-        found = own["factor"].to_numpy(dtype=float)[np.maximum(index, 0)]
-        out[wanted["at"].to_numpy()] = np.where(index >= 0, found, np.nan)
+    names = pd.Index(pd.unique(segments["ticker"].to_numpy()))
+    seg_code = names.get_indexer(segments["ticker"].to_numpy()).astype(np.int64)
+    seg_day = pd.to_datetime(segments["first_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    order = np.lexsort((seg_day, seg_code))
+    seg_code, seg_day = seg_code[order], seg_day[order]
+    seg_factor = segments["factor"].to_numpy(dtype=float)[order]
+    ask_code = names.get_indexer(tickers.to_numpy()).astype(np.int64)
+    ask_date = pd.to_datetime(dates).to_numpy().astype("datetime64[D]")
+    ask_day = ask_date.astype(np.int64)
+    usable = (ask_code >= 0) & ~np.isnat(ask_date)
+    found = np.searchsorted(_keys(seg_code, seg_day), _keys(ask_code, ask_day), side="right") - 1
+    own = usable & (found >= 0) & (seg_code[np.maximum(found, 0)] == ask_code)
+    first = np.minimum(found + 1, len(seg_code) - 1)  # the name's first segment when the date precedes it
+    early = usable & ~own & (seg_code[first] == ask_code) & (seg_day[first] - ask_day <= EARLY_PERIOD_DAYS)
+    out[own] = seg_factor[found[own]]
+    out[early] = seg_factor[first[early]]
     return out
+
+
+def _keys(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (ticker code, day since 1970): code in the high bits."""
+    return (codes << 32) + (days + (1 << 31))
 
 
 def rebased_shares(facts: pd.DataFrame, segments: pd.DataFrame, metric: str = "shares_outstanding") -> pd.DataFrame:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quant.basis import basis_matrix, basis_segments
+from quant.basis import EARLY_PERIOD_DAYS, basis_matrix, basis_segments, factor_on
 from quant.factors.registry import FactorInputs
 from stratengine_assets.research.point_in_time import signals_point_in_time
 from tests.helpers import check_context
@@ -159,3 +159,33 @@ def test_the_first_day_f_changes_is_found_from_the_segments():
     new_name = pd.concat([old, _segments([("B", "2016-05-02", "2017-06-30", 1.5)])], ignore_index=True)
     assert first_change(old, new_name) == pd.Timestamp("2016-05-02")
     assert first_change(new_name, old) == pd.Timestamp("2016-05-02")  # a name that lost its basis
+
+
+def _factor_on_one_by_one(segments: pd.DataFrame, ticker: str, date: pd.Timestamp) -> float:
+    """The rule factor_on states, for one ask: the latest segment starting on or before the date, else the first
+    one if it starts at most EARLY_PERIOD_DAYS after the date."""
+    own = segments[segments["ticker"] == ticker].sort_values("first_date")
+    started = own[own["first_date"] <= date]
+    if len(started):
+        return float(started["factor"].iloc[-1])
+    if len(own) and (own["first_date"].iloc[0] - date).days <= EARLY_PERIOD_DAYS:
+        return float(own["factor"].iloc[0])
+    return float("nan")
+
+
+def test_factor_on_answers_every_ask_as_the_one_by_one_rule():
+    rng = np.random.default_rng(3)
+    rows = []
+    for ticker in ["A", "B", "C", "D"]:
+        start = pd.Timestamp("2015-01-05") + pd.Timedelta(days=int(rng.integers(0, 60)))
+        for k in range(int(rng.integers(1, 5))):
+            first = start + pd.Timedelta(days=90 * k)
+            rows.append((ticker, str(first.date()), str((first + pd.Timedelta(days=80)).date()), float(k + 1)))
+    segments = _segments(rows).sample(frac=1.0, random_state=1)  # factor_on must not rely on the rows' order
+    tickers = pd.Series(rng.choice(["A", "B", "C", "D", "Z"], 400))
+    dates = pd.Series(pd.Timestamp("2014-12-01") + pd.to_timedelta(rng.integers(0, 500, 400), unit="D"))
+    dates.iloc[0] = pd.NaT
+    found = factor_on(segments, tickers, dates)
+    expected = [float("nan") if pd.isna(d) else _factor_on_one_by_one(segments, t, d) for t, d in zip(tickers, dates)]
+    assert np.array_equal(found, np.array(expected), equal_nan=True)
+    assert np.isfinite(found).sum() > 100 and np.isnan(found[tickers.to_numpy() == "Z"]).all()
