@@ -186,6 +186,9 @@ def test_factor_on_answers_every_ask_as_the_one_by_one_rule():
     dates = pd.Series(pd.Timestamp("2014-12-01") + pd.to_timedelta(rng.integers(0, 500, 400), unit="D"))
     dates.iloc[0] = pd.NaT
     found = factor_on(segments, tickers, dates)
-    expected = [float("nan") if pd.isna(d) else _factor_on_one_by_one(segments, t, d) for t, d in zip(tickers, dates)]
+    expected = [
+        float("nan") if pd.isna(d) else _factor_on_one_by_one(segments, t, d)
+        for t, d in zip(tickers, dates, strict=True)
+    ]
     assert np.array_equal(found, np.array(expected), equal_nan=True)
     assert np.isfinite(found).sum() > 100 and np.isnan(found[tickers.to_numpy() == "Z"]).all()
