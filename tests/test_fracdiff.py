@@ -6,7 +6,16 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from partitions.definitions import add_tickers
-from quant.fracdiff import D_CANDIDATES, fracdiff, fracdiff_weights, minimum_d
+from quant.adf import adf_tstats, critical_tstat
+from quant.fracdiff import (
+    D_CANDIDATES,
+    convolved,
+    fracdiff,
+    fracdiff_weights,
+    minimum_d,
+    observation_matrix,
+    searched_d,
+)
 from resources.settings import pipeline_settings
 from storage.models import FracDiffModel
 from stratengine_assets.common.partition_range import TRIGGER_TAG
@@ -107,6 +116,50 @@ def test_minimum_d_is_the_first_candidate_passing_adf():
     previous = D_CANDIDATES[list(D_CANDIDATES).index(d) - 1]
     assert adf_pvalue(fracdiff(x, previous)) >= 0.05
     assert minimum_d(x[:100]) is None
+
+
+def test_batched_adf_statistics_are_adfullers():
+    stattools = pytest.importorskip("statsmodels.tsa.stattools")
+    rng = np.random.default_rng(5)
+    walks = np.cumsum(rng.normal(0, 0.02, (700, 40)), axis=0) + 3.0
+    walks[:, :15] = rng.normal(0, 0.02, (700, 15))  # stationary: these pass
+    for column, end in enumerate(rng.integers(30, 700, 40)):
+        walks[end:, column] = np.nan
+    walks[100, 3] = np.nan  # a hole: the finite values are joined around it, as minimum_d passes them
+    walks[:, 39] = 1.5  # constant: no statistic
+    found = adf_tstats(walks)
+    expected = [
+        stattools.adfuller(c[np.isfinite(c)], maxlag=1, regression="c", autolag=None, result_object=True)
+        for c in walks.T[:39]
+    ]
+    assert np.allclose(found[:39], [r.statistic for r in expected], rtol=1e-9, atol=1e-9) and np.isnan(found[39])
+    assert [t < critical_tstat(0.05) for t in found[:39]] == [r.pvalue < 0.05 for r in expected]
+    assert 0 < sum(r.pvalue < 0.05 for r in expected) < 39
+
+
+@pytest.mark.parametrize("d", [0.0, 0.35, 0.9])
+def test_convolved_is_fracdiff_to_rounding(d):
+    x = np.cumsum(np.random.default_rng(2).normal(size=(900, 6)), axis=0)
+    x[400, 2] = np.nan
+    x[850:, 4] = np.nan
+    assert np.allclose(convolved(x, d), fracdiff(x, d), rtol=0, atol=1e-10, equal_nan=True)
+
+
+def test_the_batched_search_picks_minimum_d_for_every_ticker():
+    pytest.importorskip("statsmodels")
+    rows = pd.concat(
+        [
+            pd.DataFrame({"ticker": f"T{k}", "date": np.arange(n), "close": np.exp(log_walk(n, seed=k))})
+            for k, n in enumerate([2000, 1500, 900, 600, 300, 120, 2000, 1200])
+        ]
+    )
+    rows.loc[rows.index[50], "close"] = -1.0  # a bad close inside T0's history: a hole in its series
+    tickers, matrix, _, codes = observation_matrix(rows)
+    lengths = np.bincount(codes, minlength=len(tickers))
+    chosen, skipped, searched = searched_d(tickers, matrix, lengths, 1e-4)
+    expected = [minimum_d(matrix[:n, i]) for i, n in enumerate(lengths)]
+    assert np.array_equal(chosen, np.array([np.nan if d is None else d for d in expected]), equal_nan=True)
+    assert searched == 7 and "T5" in skipped and np.isfinite(chosen).sum() >= 4
 
 
 def fixed_d() -> float | None:
