@@ -19,18 +19,22 @@ from quant.strategies import StrategyBook
 from resources import DuckDBWarehouseResource, PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, Where, at_least, at_most, before, eq
 from stratengine_assets.common.partition_range import days_context
+from stratengine_assets.common.windows import FACTOR_HISTORY, MODEL_HISTORY, UNIVERSE_HISTORY
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
 
 LOOKBACK_SESSIONS = 63
+PRICE_HISTORY = max(UNIVERSE_HISTORY, FACTOR_HISTORY, MODEL_HISTORY)  # sessions of prices a day's signals read
 TOLERANCE = 1e-9
 
 
 def known_on(day: pd.Timestamp, since: pd.Timestamp) -> dict[str, list[Where]]:
-    """What was known at the close of `day`; model strategies also train on earlier days' stored factors."""
+    """What was known at the close of `day` that its universe, factors and signals read: prices over the longest
+    window any of them looks back (not the whole history); model strategies also train on earlier days' stored
+    factors."""
     return {
-        "prices": [at_most("date", day)],
+        "prices": [at_most("date", day), at_least("date", shift_trading_days(day, -PRICE_HISTORY))],
         "price_basis": [at_most("first_date", day)],
         "fundamentals": [at_most("known_at", day)],
         "securities": [],
