@@ -17,6 +17,14 @@ from quant.walk_forward import MODELS
 from storage.schema import FILE_STATUSES, QUARANTINE_DATASETS
 
 
+def _span(dates):
+    """(min, max) of a date column, of a pandas frame or of a stored table (pandera's ibis backend: a query)."""
+    first, last = dates.min(), dates.max()
+    if hasattr(first, "execute"):
+        first, last = first.execute(), last.execute()
+    return first, last
+
+
 class _Table(pa.DataFrameModel):
     class Config:
         coerce = True
@@ -64,10 +72,15 @@ class PricesModel(_Table):
 
     @pa.dataframe_check
     def on_trading_days(cls, df: pd.DataFrame) -> Series[bool]:
-        if df.empty:
-            return pd.Series(dtype=bool)
-        sessions = trading_days(df["date"].min(), df["date"].max())
-        return df["date"].isin(sessions)
+        first, last = _span(df["date"])
+        if pd.isna(first):
+            return df["date"].notnull()  # no rows
+        sessions = trading_days(first, last)
+        if isinstance(df, pd.DataFrame):
+            return df["date"].isin(sessions)
+        import ibis  # a stored table: the sessions as a table to semi-join, not 2,500 literals in the query
+
+        return df["date"].isin(ibis.memtable({"date": sessions.date})["date"])
 
 
 class QuarantineModel(_Table):

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from quant.strategies import Strategy, UniverseRules
 
@@ -153,6 +154,11 @@ class Warehouse(ABC):
     @abstractmethod
     def span(self, table: str, column: str, *where: Where) -> tuple[Any, Any]:
         """(min, max) of `column`; (None, None) when no row matches."""
+
+    @abstractmethod
+    def failure_cases(self, table: str, model: type[pa.DataFrameModel], *where: Where) -> pd.DataFrame:
+        """The stored rows' failures of the model's rules (pandera's failure_cases: column, check, failure_case,
+        ...), checked where the rows lie; empty when every row passes."""
 
     @abstractmethod
     def tables(self) -> set[str]:

@@ -15,6 +15,7 @@ from storage.duckdb_backend.portfolio import PortfolioQueries
 from storage.duckdb_backend.prices import PriceQueries
 from storage.duckdb_backend.research import ResearchQueries
 from storage.duckdb_backend.sql import checked_column, checked_table, member_of, where_clause
+from storage.duckdb_backend.validation import ValidationQueries
 from storage.schema import added_column_statements, create_statements, panel_axes
 from storage.warehouse import Columns, Warehouse, Where, between
 
@@ -30,7 +31,7 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(statement)
 
 
-class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQueries, Warehouse):
+class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQueries, ValidationQueries, Warehouse):
     """A session on a DuckDB warehouse, over a connection the caller opened (holding the writer lock where the
     backend needs one) and ran `prepare` on: a DuckDB file, or a DuckLake catalog made the connection's default."""
 

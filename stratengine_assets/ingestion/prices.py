@@ -15,7 +15,7 @@ from quant.calendar import sessions_around
 from resources import PipelineSettings, WarehouseResource
 from storage.models import PricesModel
 from storage.warehouse import at_least, before, eq
-from stratengine_assets.common.checks import schema_check
+from stratengine_assets.common.checks import stored_check
 from stratengine_assets.common.metadata import quarantine_sample
 from stratengine_assets.common.partition_range import partition_dates, partition_days, partition_window
 from stratengine_assets.common.policies import trading_day_asset
@@ -62,22 +62,24 @@ def prices(
         with store.transaction():  # the rows and the report of the days they changed, or neither
             found = store.rebuild_prices(calendar, start, end, rules)
             report_changes(store, "prices", [str(pd.Timestamp(day).date()) for day in found.changed_days], why)
-        written = store.read("prices", *window)
+        by_vendor = store.count_by("prices", "vendor", *window)
+        written = sum(by_vendor.values())
         reasons = store.count_by("quarantine", "reason", eq("dataset", "prices"), *window)
         held = store.read("quarantine", eq("dataset", "prices"), *window, order_by=["date", "ticker"], limit=20)
         raw = store.count("raw_prices", *window)
-        if raw and written.empty:
+        if raw and not written:
             raise Failure(f"prices: all {raw:,} raw rows of {first.date()}..{last.date()} were rejected: {reasons}")
+        valid = stored_check("prices_valid", store, "prices", PricesModel, *window)
         settle(store, "prices", partition_days(context))
     if len(found.missing):
         context.log.warning(f"no vendor priced {len(found.missing)} name-days, e.g. {_examples(found.missing)}")
     return MaterializeResult(
         metadata={
-            "rows": len(written),
+            "rows": written,
             "quarantined": sum(reasons.values()),
             "quarantined_by_reason": MetadataValue.json(reasons),
             **({"quarantined_rows": quarantine_sample(held)} if len(held) else {}),
-            "rows_by_vendor": MetadataValue.json({k: int(v) for k, v in written["vendor"].value_counts().items()}),
+            "rows_by_vendor": MetadataValue.json(dict(sorted(by_vendor.items(), key=lambda item: -item[1]))),
             "missing_names": len(found.missing),
             "missing_examples": MetadataValue.json(_examples(found.missing)),
             "kept_extreme_moves": len(found.kept_moves),
@@ -85,7 +87,7 @@ def prices(
             "kept_moves": MetadataValue.md(_table(found.kept_moves)),
         },
         check_results=[
-            schema_check("prices_valid", PricesModel, written),
+            valid,
             _agreement(found.disagreements, rules.vendor_tolerance),
         ],
     )

@@ -17,7 +17,7 @@ from quant.fracdiff import differentiate, fixed_d, memory_kept, observation_matr
 from resources import PipelineSettings, WarehouseResource
 from storage.models import FracDiffModel
 from storage.warehouse import isin
-from stratengine_assets.common.checks import schema_check
+from stratengine_assets.common.checks import stored_check
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import settle
 from stratengine_assets.common.ticker_range import partition_tickers
@@ -119,9 +119,11 @@ def frac_diff(
             "value": values[keep],
         }
     )
-    with warehouse.session() as store, store.transaction():
-        written = store.replace("frac_diff", table, isin("ticker", keys))
-        settle(store, "frac_diff", keys)
+    with warehouse.session() as store:
+        with store.transaction():
+            written = store.replace("frac_diff", table, isin("ticker", keys))
+            settle(store, "frac_diff", keys)
+        valid = stored_check("frac_diff_valid", store, "frac_diff", FracDiffModel, isin("ticker", keys))
     return MaterializeResult(
         metadata={
             "rows": written,
@@ -133,5 +135,5 @@ def frac_diff(
             "threshold": threshold,
             **summary_metadata(tickers, chosen, widths, memory_kept(diffed, matrix)),
         },
-        check_results=[schema_check("frac_diff_valid", FracDiffModel, table)],
+        check_results=[valid],
     )

@@ -1,0 +1,105 @@
+"""pandera models checked inside DuckDB: a table's stored rows validated where they lie (pandera's ibis backend),
+not read back into pandas first.
+
+The rules are the pandas model's own (storage/models.py): its column checks, nullability, unique columns and
+frame-level checks, carried over to a pandera.ibis schema; only the dtype check is left to the table's DDL
+(storage/schema.py), which fixes every stored column's type.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ibis
+import pandas as pd
+import pandera.ibis as pai
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from storage.duckdb_backend.sql import checked_column, checked_table
+from storage.warehouse import Where
+
+
+@lru_cache(maxsize=32)
+def warehouse_schema(model: type[pa.DataFrameModel]) -> pai.DataFrameSchema:
+    """The model's rules as a pandera.ibis schema over a stored table."""
+    schema = model.to_schema()
+    columns = {
+        name: pai.Column(None, checks=list(column.checks), nullable=column.nullable, name=name)
+        for name, column in schema.columns.items()
+    }
+    frame_checks = [pai.Check(_on_table(check._check_fn), name=check.name) for check in schema.checks]
+    return pai.DataFrameSchema(columns, checks=frame_checks, unique=schema.unique, name=schema.name)
+
+
+def _on_table(check_fn):
+    """A frame check written for a pandas frame, given the ibis table (the checks use only what both support)."""
+    return lambda data: check_fn(data.table)
+
+
+def _predicate(table: ibis.Table, where: Where) -> ibis.Value:
+    column = table[where.column]
+    value = _as_column(column, where.value)
+    if where.op == "=":
+        return column == value
+    if where.op == "<":
+        return column < value
+    if where.op == "<=":
+        return column <= value
+    if where.op == ">=":
+        return column >= value
+    if where.op == "between":
+        return column.between(*value)
+    if where.op == "in":
+        return column.isin(value)
+    if where.op == "not null":
+        return column.notnull()
+    raise ValueError(f"unknown filter operator {where.op!r}")
+
+
+def _as_column(column: ibis.Value, value):
+    """A filter's value in the column's own type (ibis would cast a DATE column to compare it with a timestamp)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_column(column, item) for item in value)
+    if column.type().is_date() and isinstance(value, pd.Timestamp):
+        return value.date()
+    if column.type().is_string() and value is not None:
+        return str(value)
+    return value
+
+
+class ValidationQueries:
+    """Stored rows against a pandera model, inside the database."""
+
+    def failure_cases(self, table: str, model: type[pa.DataFrameModel], *where: Where) -> pd.DataFrame:
+        rows = ibis.duckdb.from_connection(self.conn).table(checked_table(table))
+        for condition in where:
+            checked_column(table, condition.column)
+            rows = rows.filter(_predicate(rows, condition))
+        if rows.count().execute() == 0:
+            return _no_failures()  # pandera.ibis reports an empty table's columns as failing not_nullable
+        try:
+            warehouse_schema(model).validate(rows, lazy=True)
+        except SchemaErrors as exc:
+            return _named_columns(exc.failure_cases, model.__name__)
+        return _no_failures()
+
+
+def _no_failures() -> pd.DataFrame:
+    return pd.DataFrame(columns=["column", "check", "failure_case"])
+
+
+def _named_columns(cases: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Each failure under the column it concerns, as the pandas backend names it (pandera.ibis names every case's
+    column 'failure_case', a column check's failing value being {column: value}); frame checks under the model."""
+    cases = cases.copy()
+    single = [_only_key(case) for case in cases["failure_case"]]
+    cases["column"] = [key if key is not None else model for key in single]
+    cases["failure_case"] = [
+        case[key] if key is not None else case for case, key in zip(cases["failure_case"], single, strict=True)
+    ]
+    return cases
+
+
+def _only_key(case) -> str | None:
+    return next(iter(case)) if isinstance(case, dict) and len(case) == 1 else None
