@@ -7,17 +7,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from quant.panel import forward_fill, forward_returns, lagged, row_quantiles
+from quant.panel import forward_fill, forward_returns, lagged, row_quantiles, row_ranks
 
 HORIZONS = (1, 5, 21)
 QUANTILES = 5
 MIN_CORRELATION_NAMES = 3  # fewest names a per-day correlation (IC, rank autocorrelation) is computed on
 FILTER_ZSCORE = 20.0  # alphalens' default outlier filter: get_clean_factor_and_forward_returns(filter_zscore=20)
-
-
-def _row_ranks(values: np.ndarray) -> np.ndarray:
-    """Average ranks (1-based, ties share their mean rank) of each row's finite values; NaN elsewhere."""
-    return pd.DataFrame(np.where(np.isfinite(values), values, np.nan)).rank(axis=1).to_numpy(copy=True)
 
 
 def _row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -42,7 +37,7 @@ def daily_ic(factor: np.ndarray, forward: np.ndarray, method: str) -> np.ndarray
     both = np.isfinite(factor) & np.isfinite(forward)
     factor, forward = np.where(both, factor, np.nan), np.where(both, forward, np.nan)
     if method == "spearman":
-        return _row_pearson(_row_ranks(factor), _row_ranks(forward))
+        return _row_pearson(row_ranks(factor), row_ranks(forward))
     if method == "pearson":
         return _row_pearson(factor, forward)
     raise ValueError(f"unknown IC method {method!r}")
@@ -88,7 +83,7 @@ def quantile_mean_returns(labels: np.ndarray, forward: np.ndarray, quantiles: in
 
 def rank_autocorrelation(factor: np.ndarray, lag: int = 1) -> np.ndarray:
     """Per day: Pearson correlation of today's factor ranks with the ranks lag rows earlier, over common names."""
-    ranks = _row_ranks(factor)
+    ranks = row_ranks(factor)
     return _row_pearson(ranks, lagged(ranks, lag))
 
 
@@ -257,7 +252,7 @@ def sample_metrics(
 ) -> pd.DataFrame:
     """daily_metrics on forward returns already computed (forward_return_panels), `excluded` cells left out."""
     labels, clean, forwards = sample_from_forwards(factor, forwards, quantiles, excluded)
-    ranks = _row_ranks(clean)  # inside the sample factor and every forward return are finite together
+    ranks = row_ranks(clean)  # inside the sample factor and every forward return are finite together
     shared = {
         "rank_autocorrelation": _row_pearson(ranks, lagged(ranks, 1)),
         "top_turnover": quantile_turnover(labels, quantiles),
@@ -273,7 +268,7 @@ def sample_metrics(
                 "date": days,
                 "horizon": h,
                 "pearson_ic": _row_pearson(clean, forward),
-                "spearman_ic": _row_pearson(ranks, _row_ranks(forward)),
+                "spearman_ic": _row_pearson(ranks, row_ranks(forward)),
                 **per_quantile,
                 "top_minus_bottom": per_quantile[raw[-1]] - per_quantile[raw[0]],
                 **shared,

@@ -23,7 +23,7 @@ from sklearn.base import RegressorMixin
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 
-from quant.panel import forward_returns
+from quant.panel import forward_returns, row_ranks
 
 ANCHOR = np.datetime64("2000-01-03", "D")
 DEFAULT_PARAMS: dict[str, dict] = {
@@ -131,8 +131,7 @@ def ranked_labels(features: np.ndarray, close: np.ndarray, horizon: int) -> np.n
     """Per day, forward returns of names with a finite return and a finite feature ranked into [-0.5, 0.5]."""
     returns = forward_returns(close, horizon)
     eligible = np.isfinite(returns) & np.isfinite(features).any(axis=2)
-    masked = pd.DataFrame(np.where(eligible, returns, np.nan))
-    ranks = masked.rank(axis=1, method="average").to_numpy()
+    ranks = row_ranks(np.where(eligible, returns, np.nan))
     names = eligible.sum(axis=1, keepdims=True).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(names > 1, (ranks - 1.0) / (names - 1.0) - 0.5, np.nan)
