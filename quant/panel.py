@@ -20,24 +20,36 @@ def to_matrix(rows: Mapping[str, ArrayLike], column: str, days: pd.DatetimeIndex
     return matrix
 
 
+RANK_BLOCK_ROWS = 128  # rows ranked at once: a block's sort stays in cache (2,520 x 5,000 in one sort is 3x slower)
+
+
 def row_ranks(values: np.ndarray) -> np.ndarray:
     """Each row's average ranks (1-based; tied values share their mean rank) of its finite values, NaN elsewhere:
-    pandas' DataFrame.rank(axis=1) to the bit, on one argsort of the matrix (1.7x faster at 252 x 5,000)."""
+    pandas' DataFrame.rank(axis=1) to the bit, block by block of RANK_BLOCK_ROWS rows."""
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return np.full(values.shape, np.nan)
+    ranks = np.empty(values.shape)
+    for start in range(0, len(values), RANK_BLOCK_ROWS):
+        ranks[start : start + RANK_BLOCK_ROWS] = _block_ranks(values[start : start + RANK_BLOCK_ROWS])
+    return ranks
+
+
+def _block_ranks(values: np.ndarray) -> np.ndarray:
+    """row_ranks of a block: one argsort, and the runs of equal sorted values found on the flattened sort."""
     finite = np.isfinite(values)
     placed = np.where(finite, values, np.inf)  # non-finite cells sort last and are masked out below
     order = np.argsort(placed, axis=1)
-    ordered = np.take_along_axis(placed, order, axis=1)
-    positions = np.arange(values.shape[1])
-    differs = ordered[:, 1:] != ordered[:, :-1]
-    edge = np.ones((len(values), 1), dtype=bool)
-    first = np.maximum.accumulate(np.where(np.hstack([edge, differs]), positions, 0), axis=1)
-    last_flags = np.where(np.hstack([differs, edge]), positions, len(positions) - 1)
-    last = np.minimum.accumulate(last_flags[:, ::-1], axis=1)[:, ::-1]
+    ordered = np.take_along_axis(placed, order, axis=1).ravel()
+    starts_run = np.empty(ordered.size, dtype=bool)
+    starts_run[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts_run[1:])
+    starts_run[:: values.shape[1]] = True  # every row starts a run
+    starts = np.flatnonzero(starts_run)
+    sizes = np.diff(np.append(starts, ordered.size))
+    mean_rank = starts % values.shape[1] + (sizes + 1) / 2  # ranks first+1 .. first+size share their mean
     ranks = np.empty(values.shape)
-    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    np.put_along_axis(ranks, order, np.repeat(mean_rank, sizes).reshape(values.shape), axis=1)
     return np.where(finite, ranks, np.nan)
 
 
