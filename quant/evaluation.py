@@ -67,18 +67,19 @@ def quantile_labels(factor: np.ndarray, quantiles: int = QUANTILES) -> np.ndarra
 
 
 def quantile_mean_returns(labels: np.ndarray, forward: np.ndarray, quantiles: int, demeaned: bool) -> np.ndarray:
-    """Days x quantiles mean forward return of each quantile's names; demeaned subtracts the labelled names' mean."""
+    """Days x quantiles mean forward return of each quantile's names; demeaned subtracts the labelled names' mean.
+    One bincount over (day, quantile) cells, not a masked pass over the matrix per quantile."""
     labelled = (labels > 0) & np.isfinite(forward)
     returns = np.where(labelled, forward, 0.0)
     if demeaned:
         with np.errstate(divide="ignore", invalid="ignore"):
             returns = returns - returns.sum(axis=1, keepdims=True) / labelled.sum(axis=1, keepdims=True)
-    out = np.full((len(labels), quantiles), np.nan)
-    for q in range(1, quantiles + 1):
-        members = labelled & (labels == q)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[:, q - 1] = np.where(members, returns, 0.0).sum(axis=1) / members.sum(axis=1)
-    return out
+    cells = len(labels) * (quantiles + 1)
+    key = (np.arange(len(labels))[:, None] * (quantiles + 1) + np.where(labelled, labels, 0)).ravel()
+    sums = np.bincount(key, weights=np.where(labelled, returns, 0.0).ravel(), minlength=cells)
+    counts = np.bincount(key, minlength=cells)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (sums / counts).reshape(len(labels), quantiles + 1)[:, 1:]
 
 
 def rank_autocorrelation(factor: np.ndarray, lag: int = 1) -> np.ndarray:
