@@ -91,6 +91,14 @@ class PriceRules:
 
 
 @dataclass(frozen=True)
+class StoredValidation:
+    """A pandera model checked on stored rows: the rows checked and the failure cases."""
+
+    rows_checked: int
+    failure_cases: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class PriceValidation:
     """What a price rebuild found beyond the rows it kept: name-days priced the session before but by no vendor
     (date, ticker), valid closes of two vendors that disagree (date, ticker, vendor_a, close_a, vendor_b, close_b,
@@ -156,9 +164,9 @@ class Warehouse(ABC):
         """(min, max) of `column`; (None, None) when no row matches."""
 
     @abstractmethod
-    def failure_cases(self, table: str, model: type[pa.DataFrameModel], *where: Where) -> pd.DataFrame:
-        """The stored rows' failures of the model's rules (pandera's failure_cases: column, check, failure_case,
-        ...), checked where the rows lie; empty when every row passes."""
+    def validate_stored(self, table: str, model: type[pa.DataFrameModel], *where: Where) -> StoredValidation:
+        """The stored rows under `where` checked against the model's rules where they lie: how many, and their
+        failures (pandera's failure_cases: column, check, failure_case, ...; empty when every row passes)."""
 
     @abstractmethod
     def tables(self) -> set[str]:

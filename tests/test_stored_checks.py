@@ -7,7 +7,7 @@ import pytest
 
 from quant.calendar import trading_days
 from storage.models import FracDiffModel, PricesModel
-from storage.warehouse import at_least, before, isin
+from storage.warehouse import at_least, at_most, before, between, eq, isin
 from stratengine_assets.common.checks import schema_check, stored_check
 
 DAYS = trading_days(pd.Timestamp("2015-01-02"), pd.Timestamp("2015-03-31"))
@@ -85,6 +85,9 @@ def test_only_the_slice_asked_for_is_checked(store):
     assert stored_check("prices_valid", store, "prices", PricesModel, isin("ticker", ["AAA"])).passed
     window = (at_least("date", pd.Timestamp("2015-01-01")), before("date", pd.Timestamp("2015-03-02")))
     assert stored_check("prices_valid", store, "prices", PricesModel, *window).passed
+    inside = between("date", pd.Timestamp("2015-01-02"), pd.Timestamp("2015-02-27"))
+    assert stored_check("prices_valid", store, "prices", PricesModel, inside, eq("ticker", "BBB")).passed
+    assert not stored_check("prices_valid", store, "prices", PricesModel, at_most("date", "2015-03-02")).passed
     failed = stored_check("prices_valid", store, "prices", PricesModel, isin("ticker", ["BBB"]))
     assert not failed.passed
     assert rules(failed) == {"close|greater_than(0)", "PricesModel|close_within_range"}

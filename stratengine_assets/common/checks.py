@@ -25,8 +25,8 @@ def stored_check(
 ) -> AssetCheckResult:
     """Validate the table's stored rows under `where` inside the warehouse (no read into pandas), reported as
     schema_check reports an in-memory frame."""
-    cases = store.failure_cases(table, model, *where)
-    return check_result(check_name, store.count(table, *where), cases if len(cases) else None)
+    found = store.validate_stored(table, model, *where)
+    return check_result(check_name, found.rows_checked, found.failure_cases if len(found.failure_cases) else None)
 
 
 def check_result(check_name: str, rows_checked: int, cases: pd.DataFrame | None) -> AssetCheckResult:
