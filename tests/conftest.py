@@ -38,7 +38,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="also run the tests marked slow (CI leaves them out)")
 
 
+# the suite runs on two xdist workers, one test file at a time each (pyproject's addopts): these files take a minute
+# or more (tests/test_sequence.py three), so they start first and the two workers finish together
+LONGEST_FIRST = ("test_sequence", "test_parallel_runs", "test_incremental", "test_demo", "test_ducklake")
+
+
+def _start_order(item: pytest.Item) -> int:
+    module = item.path.stem
+    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_start_order)  # stable: each file keeps its own order
     if config.getoption("--slow"):
         return
     skip = pytest.mark.skip(reason="marked slow: run with pytest --slow")
