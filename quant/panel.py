@@ -20,18 +20,21 @@ def to_matrix(rows: Mapping[str, ArrayLike], column: str, days: pd.DatetimeIndex
     return matrix
 
 
-RANK_BLOCK_ROWS = 128  # rows ranked at once: a block's sort stays in cache (2,520 x 5,000 in one sort is 3x slower)
+# cells ranked at once: a block's sort and its scratch arrays stay in the 2 MB of L2 a core has. At 2,520 x 5,000:
+# 0.43 s in blocks of 2**16 cells, 0.73 s of 128 rows (640,000 cells), 3x slower in one sort
+RANK_BLOCK_CELLS = 2**16
 
 
 def row_ranks(values: np.ndarray) -> np.ndarray:
     """Each row's average ranks (1-based; tied values share their mean rank) of its finite values, NaN elsewhere:
-    pandas' DataFrame.rank(axis=1) to the bit, block by block of RANK_BLOCK_ROWS rows."""
+    pandas' DataFrame.rank(axis=1) to the bit, block by block of about RANK_BLOCK_CELLS cells."""
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return np.full(values.shape, np.nan)
     ranks = np.empty(values.shape)
-    for start in range(0, len(values), RANK_BLOCK_ROWS):
-        ranks[start : start + RANK_BLOCK_ROWS] = _block_ranks(values[start : start + RANK_BLOCK_ROWS])
+    rows = max(1, RANK_BLOCK_CELLS // max(1, values.shape[1]))
+    for start in range(0, len(values), rows):
+        ranks[start : start + rows] = _block_ranks(values[start : start + rows])
     return ranks
 
 

@@ -25,3 +25,13 @@ def test_row_ranks_equal_pandas_on_ties_holes_and_infinities(seed):
 def test_row_ranks_of_empty_and_single_column_matrices():
     assert row_ranks(np.empty((0, 5))).shape == (0, 5)
     np.testing.assert_array_equal(row_ranks(np.array([[2.0], [np.nan]])), [[1.0], [np.nan]])
+
+
+@pytest.mark.parametrize("cells", [1, 700, 2**16])
+def test_blocks_of_any_size_rank_alike(cells, monkeypatch):
+    """A block of one row (a row wider than the block), blocks that do not divide the rows, one block of all."""
+    rng = np.random.default_rng(7)
+    values = np.round(rng.standard_normal((53, 300)), 1)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    monkeypatch.setattr("quant.panel.RANK_BLOCK_CELLS", cells)
+    np.testing.assert_array_equal(row_ranks(values), pandas_ranks(values))
