@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,18 +19,31 @@ FILTER_ZSCORE = 20.0  # alphalens' default outlier filter: get_clean_factor_and_
 def _row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per row: Pearson correlation over the columns where both are finite; NaN below MIN_CORRELATION_NAMES."""
     both = np.isfinite(a) & np.isfinite(b)
-    names = both.sum(axis=1)
-    usable = names >= MIN_CORRELATION_NAMES
-    out = np.full(len(a), np.nan)
-    if not usable.any():
-        return out
-    a, b, both = a[usable], b[usable], both[usable]
-    count = names[usable, None]
-    da = np.where(both, a - np.where(both, a, 0.0).sum(axis=1, keepdims=True) / count, 0.0)
-    db = np.where(both, b - np.where(both, b, 0.0).sum(axis=1, keepdims=True) / count, 0.0)
+    names = np.count_nonzero(both, axis=1)
+    return _correlation(_centred(a, both, names), _centred(b, both, names), names)
+
+
+def _correlation(da: np.ndarray, db: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Per row: the correlation of two matrices _centred on the same cells (names of them per row), by einsum, so
+    no full-size product is allocated; NaN below MIN_CORRELATION_NAMES."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[usable] = (da * db).sum(axis=1) / np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
+        out = _row_dot(da, db) / np.sqrt(_row_dot(da, da) * _row_dot(db, db))
+    out[names < MIN_CORRELATION_NAMES] = np.nan
     return out
+
+
+def _centred(x: np.ndarray, keep: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """x less its row mean over the kept cells, 0 elsewhere (two in-place passes, cheaper than a masked subtract)."""
+    out = np.where(keep, x, 0.0)
+    total = out.sum(axis=1)
+    mean = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+    out -= mean[:, None]
+    out *= keep
+    return out
+
+
+def _row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, b)
 
 
 def daily_ic(factor: np.ndarray, forward: np.ndarray, method: str) -> np.ndarray:
@@ -52,34 +66,61 @@ def _qcut_probabilities(quantiles: int) -> np.ndarray:
 def quantile_labels(factor: np.ndarray, quantiles: int = QUANTILES) -> np.ndarray:
     """Per row: pd.qcut(finite values, quantiles, labels=False) + 1; 0 if missing or the row's edges are not unique."""
     finite = np.isfinite(factor)
-    values = np.where(finite, factor, np.nan)
     labels = np.zeros(factor.shape, dtype=np.int64)
     rows = finite.any(axis=1)
     if not rows.any():
         return labels
-    edges = row_quantiles(values[rows], _qcut_probabilities(quantiles))  # rows x (quantiles + 1)
-    above = sum((values[rows] > edges[:, [k]]).astype(np.int64) for k in range(quantiles + 1))
-    block = np.where(finite[rows], np.maximum(above, 1), 0)  # qcut's include_lowest puts the minimum in bin 1
+    every_row = bool(rows.all())  # the usual case: no row copies
+    picked, kept = (factor, finite) if every_row else (factor[rows], finite[rows])
+    edges = row_quantiles(np.where(kept, picked, np.nan), _qcut_probabilities(quantiles))  # rows x (quantiles + 1)
+    above = np.zeros(picked.shape, dtype=np.int8 if quantiles < 127 else np.int64)
+    for k in range(quantiles + 1):
+        above += picked > edges[:, [k]]  # NaN compares False
+    np.maximum(above, 1, out=above)  # qcut's include_lowest puts the minimum in bin 1
+    block = np.where(kept, above, 0)
     if quantiles > 1:
         block[(np.diff(edges, axis=1) == 0).any(axis=1)] = 0  # qcut raises on duplicate edges; alphalens drops the day
+    if every_row:
+        return block.astype(np.int64)
     labels[rows] = block
     return labels
 
 
 def quantile_mean_returns(labels: np.ndarray, forward: np.ndarray, quantiles: int, demeaned: bool) -> np.ndarray:
-    """Days x quantiles mean forward return of each quantile's names; demeaned subtracts the labelled names' mean.
-    One bincount over (day, quantile) cells, not a masked pass over the matrix per quantile."""
+    """Days x quantiles mean forward return of each quantile's names; demeaned subtracts the labelled names' mean."""
+    raw, less_mean = quantile_means(labels, forward, quantiles)
+    return less_mean if demeaned else raw
+
+
+def quantile_means(labels: np.ndarray, forward: np.ndarray, quantiles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Days x quantiles raw and demeaned mean forward returns of each quantile's names with a finite return."""
     labelled = (labels > 0) & np.isfinite(forward)
-    returns = np.where(labelled, forward, 0.0)
-    if demeaned:
+    return QuantileCells.of(np.where(labelled, labels, 0), quantiles).means(np.where(labelled, forward, 0.0))
+
+
+@dataclass(frozen=True)
+class QuantileCells:
+    """Each cell's (day, quantile) bin of a labelled sample (bin 0: not labelled) and the names in every bin: the
+    bincount key every horizon's quantile means share."""
+
+    key: np.ndarray
+    counts: np.ndarray  # days x (quantiles + 1)
+
+    @classmethod
+    def of(cls, labels: np.ndarray, quantiles: int) -> QuantileCells:
+        key = (np.arange(len(labels))[:, None] * (quantiles + 1) + labels).ravel()
+        return cls(key, np.bincount(key, minlength=len(labels) * (quantiles + 1)).reshape(len(labels), quantiles + 1))
+
+    def means(self, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw and demeaned mean return per day and quantile, from one bincount; `returns` must be finite on every
+        labelled cell (what the unlabelled hold, NaN included, falls in bin 0). A quantile's demeaned mean is its
+        raw mean less the day's mean over every labelled name (alphalens demeans each return first; the two
+        differ by rounding only)."""
+        sums = np.bincount(self.key, weights=returns.ravel(), minlength=self.counts.size).reshape(self.counts.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            returns = returns - returns.sum(axis=1, keepdims=True) / labelled.sum(axis=1, keepdims=True)
-    cells = len(labels) * (quantiles + 1)
-    key = (np.arange(len(labels))[:, None] * (quantiles + 1) + np.where(labelled, labels, 0)).ravel()
-    sums = np.bincount(key, weights=np.where(labelled, returns, 0.0).ravel(), minlength=cells)
-    counts = np.bincount(key, minlength=cells)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (sums / counts).reshape(len(labels), quantiles + 1)[:, 1:]
+            raw = sums[:, 1:] / self.counts[:, 1:]
+            day_mean = sums[:, 1:].sum(axis=1, keepdims=True) / self.counts[:, 1:].sum(axis=1, keepdims=True)
+        return raw, raw - day_mean
 
 
 def rank_autocorrelation(factor: np.ndarray, lag: int = 1) -> np.ndarray:
@@ -234,11 +275,10 @@ def daily_metrics(
     return sample_metrics(factor, forwards, days, quantiles, outliers(factor, forwards, filter_zscore))
 
 
-def _quantile_frame(labels: np.ndarray, forward: np.ndarray, quantiles: int) -> dict[str, np.ndarray]:
+def _quantile_frame(cells: QuantileCells, forward: np.ndarray, quantiles: int) -> dict[str, np.ndarray]:
     """Each day's raw and demeaned mean forward return of every quantile."""
     columns = quantile_columns(quantiles)
-    raw = quantile_mean_returns(labels, forward, quantiles, demeaned=False)
-    demeaned = quantile_mean_returns(labels, forward, quantiles, demeaned=True)
+    raw, demeaned = cells.means(forward)
     return {columns["raw"][q]: raw[:, q] for q in range(quantiles)} | {
         columns["demeaned"][q]: demeaned[:, q] for q in range(quantiles)
     }
@@ -253,23 +293,27 @@ def sample_metrics(
 ) -> pd.DataFrame:
     """daily_metrics on forward returns already computed (forward_return_panels), `excluded` cells left out."""
     labels, clean, forwards = sample_from_forwards(factor, forwards, quantiles, excluded)
-    ranks = row_ranks(clean)  # inside the sample factor and every forward return are finite together
+    ranks = row_ranks(clean)
+    inside = labels > 0  # where the factor and every forward return are finite: each IC's cells, centred once
+    names = np.count_nonzero(inside, axis=1)
+    centred_factor, centred_ranks = _centred(clean, inside, names), _centred(ranks, inside, names)
+    cells = QuantileCells.of(labels, quantiles)
     shared = {
         "rank_autocorrelation": _row_pearson(ranks, lagged(ranks, 1)),
         "top_turnover": quantile_turnover(labels, quantiles),
         "bottom_turnover": quantile_turnover(labels, 1),
     }
-    sampled = (labels > 0).any(axis=1)
+    sampled = names > 0
     raw = quantile_columns(quantiles)["raw"]
     frames = []
     for h, forward in forwards.items():
-        per_quantile = _quantile_frame(labels, forward, quantiles)
+        per_quantile = _quantile_frame(cells, forward, quantiles)
         frame = pd.DataFrame(
             {
                 "date": days,
                 "horizon": h,
-                "pearson_ic": _row_pearson(clean, forward),
-                "spearman_ic": _row_pearson(ranks, row_ranks(forward)),
+                "pearson_ic": _correlation(centred_factor, _centred(forward, inside, names), names),
+                "spearman_ic": _correlation(centred_ranks, _centred(row_ranks(forward), inside, names), names),
                 **per_quantile,
                 "top_minus_bottom": per_quantile[raw[-1]] - per_quantile[raw[0]],
                 **shared,

@@ -10,7 +10,7 @@ from dagster import (
 )
 
 from quant.calendar import shift_trading_days, trading_days
-from quant.evaluation import HORIZONS, QUANTILES, daily_metrics, summarize
+from quant.evaluation import HORIZONS, QUANTILES, forward_return_panels, sample_metrics, summarize
 from resources import WarehouseResource
 from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.clock import utc_now
@@ -55,18 +55,19 @@ def scores(store: Warehouse, name: str, days: pd.DatetimeIndex, tickers: pd.Inde
 
 def evaluation_rows(store: Warehouse, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """Per factor and signal, the daily metrics of factor dates [first, last] (the day before feeds the lags),
-    read one factor or signal at a time so memory stays at a few day x ticker matrices."""
+    read one factor or signal at a time so memory stays at a few day x ticker matrices; the forward returns are
+    computed once for all of them."""
     start = shift_trading_days(first, -1).date()
     names = series_names(store, start, last.date())
     if names.empty:
         return pd.DataFrame()
     days = trading_days(start, shift_trading_days(last, EVALUATION_LAG))
     tickers = pd.Index(sorted(names["ticker"].unique()))
-    close = store.read_panel("prices", "close", days, tickers)
+    forwards = forward_return_panels(store.read_panel("prices", "close", days, tickers), HORIZONS)
     frames = []
     for name in sorted(names["name"].unique()):
         factor = scores(store, name, days, tickers, start, last.date())
-        metrics = daily_metrics(factor, close, days, HORIZONS, QUANTILES)
+        metrics = sample_metrics(factor, forwards, days, QUANTILES)
         frames.append(metrics[metrics["date"].between(first, last)].assign(factor=name))
     return pd.concat(frames, ignore_index=True)
 
