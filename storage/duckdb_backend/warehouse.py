@@ -9,12 +9,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from quant.panel import to_matrix
 from storage.duckdb_backend.manifest import ManifestQueries
 from storage.duckdb_backend.portfolio import PortfolioQueries
 from storage.duckdb_backend.prices import PriceQueries
 from storage.duckdb_backend.research import ResearchQueries
-from storage.duckdb_backend.sql import checked_column, checked_table, member_of, where_clause
+from storage.duckdb_backend.sql import checked_column, checked_table, where_clause
 from storage.duckdb_backend.validation import ValidationQueries
 from storage.schema import added_column_statements, create_statements, panel_axes
 from storage.warehouse import Columns, Warehouse, Where, between
@@ -51,11 +50,19 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         filters = [between(date, days[0].date(), days[-1].date()), *where]
         clause, params = where_clause(table, filters)
         sql = (
-            f"SELECT {picked[0]} AS date, {picked[1]} AS ticker, {picked[2]} AS value FROM {checked_table(table)}"
-            f"{clause} AND {member_of(picked[1])}"
+            f"SELECT axis_days.i, axis_tickers.j, cell.value FROM (SELECT {picked[0]} AS date, {picked[1]} AS ticker,"
+            f" {picked[2]} AS value FROM {checked_table(table)}{clause}) AS cell"
+            " JOIN axis_days ON cell.date = axis_days.date JOIN axis_tickers ON cell.ticker = axis_tickers.ticker"
         )
-        rows = self.conn.execute(sql, [*params, [str(t) for t in tickers]]).fetchnumpy()
-        return to_matrix(rows, "value", days, tickers)
+        axes = {
+            "axis_days": pd.DataFrame({"date": days.date, "i": np.arange(len(days))}),
+            "axis_tickers": pd.DataFrame({"ticker": [str(t) for t in tickers], "j": np.arange(len(tickers))}),
+        }
+        with self.registered(**axes):  # DuckDB places each cell: no dates or ticker strings reach Python
+            cells = self.conn.execute(sql, params).fetchnumpy()
+        matrix = np.full((len(days), len(tickers)), np.nan)
+        matrix[cells["i"], cells["j"]] = np.ma.filled(np.ma.asarray(cells["value"], dtype=np.float64), np.nan)
+        return matrix
 
     def replace(self, table: str, frame: pd.DataFrame, *where: Where) -> int:
         with self.transaction():

@@ -1,0 +1,50 @@
+"""read_panel places each stored row at its (day, ticker) cell: NaN where there is none or the value is NULL, rows
+off either axis or outside the filters left out; the same matrix a pandas pivot of the rows gives."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quant.calendar import trading_days
+from storage.warehouse import eq
+
+DAYS = trading_days(pd.Timestamp("2016-03-01"), pd.Timestamp("2016-04-29"))
+
+
+@pytest.fixture
+def store(project):
+    with project["warehouse"].session() as session:
+        yield session
+
+
+def factor_rows(rng: np.random.Generator) -> pd.DataFrame:
+    grid = pd.MultiIndex.from_product([DAYS, ["AAA", "BBB", "CCC", "ZZZ"], ["value", "size"]]).to_frame(index=False)
+    grid.columns = ["date", "ticker", "factor"]
+    grid = grid.sample(frac=0.8, random_state=1).reset_index(drop=True)  # holes, and no row order to rely on
+    sector = rng.normal(size=len(grid))
+    sector[rng.random(len(grid)) < 0.3] = np.nan  # stored as NULL
+    return grid.assign(raw_value=rng.normal(size=len(grid)), zscore=rng.normal(size=len(grid)), sector_zscore=sector)
+
+
+def pivoted(rows: pd.DataFrame, value: str, days: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    return rows.pivot(index="date", columns="ticker", values=value).reindex(index=days, columns=tickers).to_numpy()
+
+
+@pytest.mark.parametrize("value", ["zscore", "sector_zscore"])
+def test_the_panel_equals_a_pivot_of_the_rows(store, value):
+    rows = factor_rows(np.random.default_rng(3))
+    store.append("factors", rows)
+    days, tickers = DAYS[5:30], pd.Index(["CCC", "AAA", "BBB", "QQQ"])  # ZZZ left out, QQQ never stored
+    panel = store.read_panel("factors", value, days, tickers, eq("factor", "value"))
+    expected = pivoted(rows[rows["factor"] == "value"], value, days, tickers)
+    assert panel.shape == (len(days), len(tickers))
+    np.testing.assert_array_equal(panel, expected)
+    assert np.isnan(panel[:, 3]).all() and np.isfinite(panel).any()
+
+
+def test_days_the_axis_skips_are_left_out(store):
+    rows = factor_rows(np.random.default_rng(4))
+    store.append("factors", rows)
+    days, tickers = DAYS[::3], pd.Index(["AAA", "BBB"])  # every third session: the rows between fall outside
+    panel = store.read_panel("factors", "zscore", days, tickers, eq("factor", "size"))
+    np.testing.assert_array_equal(panel, pivoted(rows[rows["factor"] == "size"], "zscore", days, tickers))
