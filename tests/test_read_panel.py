@@ -48,3 +48,9 @@ def test_days_the_axis_skips_are_left_out(store):
     days, tickers = DAYS[::3], pd.Index(["AAA", "BBB"])  # every third session: the rows between fall outside
     panel = store.read_panel("factors", "zscore", days, tickers, eq("factor", "size"))
     np.testing.assert_array_equal(panel, pivoted(rows[rows["factor"] == "size"], "zscore", days, tickers))
+
+
+def test_an_empty_axis_gives_an_empty_panel(store):
+    store.append("factors", factor_rows(np.random.default_rng(5)))
+    assert store.read_panel("factors", "zscore", DAYS, pd.Index([]), eq("factor", "size")).shape == (len(DAYS), 0)
+    assert store.read_panel("factors", "zscore", DAYS[:0], pd.Index(["AAA"])).shape == (0, 1)

@@ -45,6 +45,9 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
     def read_panel(
         self, table: str, value: str, days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
     ) -> np.ndarray:
+        matrix = np.full((len(days), len(tickers)), np.nan)
+        if matrix.size == 0:
+            return matrix
         date, ticker = panel_axes(table)
         picked = [checked_column(table, c) for c in (date, ticker, value)]
         filters = [between(date, days[0].date(), days[-1].date()), *where]
@@ -60,7 +63,6 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         }
         with self.registered(**axes):  # DuckDB places each cell: no dates or ticker strings reach Python
             cells = self.conn.execute(sql, params).fetchnumpy()
-        matrix = np.full((len(days), len(tickers)), np.nan)
         matrix[cells["i"], cells["j"]] = np.ma.filled(np.ma.asarray(cells["value"], dtype=np.float64), np.nan)
         return matrix
 

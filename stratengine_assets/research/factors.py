@@ -19,9 +19,9 @@ from quant.factors import FACTORS, FactorInputs
 from quant.factors.math import sector_neutral, winsorized_zscores
 from quant.factors.registry import SHARES_ON_PRICE_BASIS
 from quant.fundamentals import MAX_AGE_DAYS, as_of
-from quant.panel import daily_returns, forward_fill, to_matrix
+from quant.panel import daily_returns, forward_fill
 from resources import PipelineSettings, WarehouseResource
-from storage.warehouse import Warehouse, at_most, between, eq, isin
+from storage.warehouse import Warehouse, at_most, between, isin
 from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
@@ -39,25 +39,22 @@ def load_inputs(
     """Point-in-time matrices for the universe's names over [first - lookback, last]."""
     days = trading_days(shift_trading_days(first, -FACTOR_HISTORY), last)
     tickers = pd.Index(store.distinct("universe", ["ticker"], between("date", first, last))["ticker"])
-    span = between("date", days[0], last)
-    bars = store.read("prices", isin("ticker", tickers), span, columns=["date", "ticker", "close", "dollar_volume"])
     facts = store.read(
         "fundamentals",
         isin("ticker", tickers),
         at_most("known_at", last),
         columns=["ticker", "metric", "period_end", "known_at", "value"],
     )
-    reference = store.read("prices", eq("ticker", benchmark), span, columns=["date", "ticker", "close"])
     segments = store.read("price_basis", isin("ticker", tickers))
     shares = rebased_shares(facts, segments).assign(metric=SHARES_ON_PRICE_BASIS)
-    close = forward_fill(to_matrix(bars, "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
+    close = forward_fill(store.read_panel("prices", "close", days, tickers), limit=PRICE_GAP_FILL_DAYS)
     benchmark_close = forward_fill(
-        to_matrix(reference, "close", days, pd.Index([benchmark])), limit=PRICE_GAP_FILL_DAYS
+        store.read_panel("prices", "close", days, pd.Index([benchmark])), limit=PRICE_GAP_FILL_DAYS
     )
     inputs = FactorInputs(
         close=close,
         returns=daily_returns(close),
-        dollar_volume=to_matrix(bars, "dollar_volume", days, tickers),
+        dollar_volume=store.read_panel("prices", "dollar_volume", days, tickers),
         benchmark_close=benchmark_close[:, 0],
         benchmark_returns=daily_returns(benchmark_close)[:, 0],
         fundamentals={
