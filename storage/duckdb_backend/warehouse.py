@@ -52,17 +52,15 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         picked = [checked_column(table, c) for c in (date, ticker, value)]
         filters = [between(date, days[0].date(), days[-1].date()), *where]
         clause, params = where_clause(table, filters)
-        sql = (
+        sql = (  # DuckDB places each cell: no dates or ticker strings reach Python (two unnests zip in step)
             f"SELECT axis_days.i, axis_tickers.j, cell.value FROM (SELECT {picked[0]} AS date, {picked[1]} AS ticker,"
             f" {picked[2]} AS value FROM {checked_table(table)}{clause}) AS cell"
-            " JOIN axis_days ON cell.date = axis_days.date JOIN axis_tickers ON cell.ticker = axis_tickers.ticker"
+            " JOIN (SELECT unnest(?::DATE[]) AS date, unnest(range(?)) AS i) AS axis_days ON cell.date = axis_days.date"
+            " JOIN (SELECT unnest(?::VARCHAR[]) AS ticker, unnest(range(?)) AS j) AS axis_tickers"
+            " ON cell.ticker = axis_tickers.ticker"
         )
-        axes = {
-            "axis_days": pd.DataFrame({"date": days.date, "i": np.arange(len(days))}),
-            "axis_tickers": pd.DataFrame({"ticker": [str(t) for t in tickers], "j": np.arange(len(tickers))}),
-        }
-        with self.registered(**axes):  # DuckDB places each cell: no dates or ticker strings reach Python
-            cells = self.conn.execute(sql, params).fetchnumpy()
+        axes = [list(days.date), len(days), [str(t) for t in tickers], len(tickers)]
+        cells = self.conn.execute(sql, [*params, *axes]).fetchnumpy()
         matrix[cells["i"], cells["j"]] = np.ma.filled(np.ma.asarray(cells["value"], dtype=np.float64), np.nan)
         return matrix
 
