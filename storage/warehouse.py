@@ -135,7 +135,7 @@ class Warehouse(ABC):
         self, table: str, value: str, days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
     ) -> np.ndarray:
         """`value` as a days x tickers matrix (by the table's panel axes) over the rows matching the filters; NaN
-        where there is no row."""
+        where there is no row or the value is NULL."""
 
     @abstractmethod
     def replace(self, table: str, frame: pd.DataFrame, *where: Where) -> int:

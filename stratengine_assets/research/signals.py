@@ -15,7 +15,7 @@ from quant.calendar import sessions_around, shift_trading_days, trading_days
 from quant.model_signals import history_for, panel_groups, predicted_signals
 from quant.strategies import Strategy
 from resources import PipelineSettings, WarehouseResource
-from storage.warehouse import Warehouse, between, eq, not_null
+from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
@@ -32,7 +32,7 @@ def feature_panel(
     tickers = pd.Index(store.distinct("factors", ["ticker"], span)["ticker"])
     panel = np.full((len(days), len(tickers), len(names)), np.nan)
     for k, name in enumerate(names):
-        panel[:, :, k] = store.read_panel("factors", score, days, tickers, eq("factor", name), not_null(score))
+        panel[:, :, k] = store.read_panel("factors", score, days, tickers, eq("factor", name))  # NULL reads as NaN
     return tickers, panel, store.read_panel("prices", "close", days, tickers)
 
 
