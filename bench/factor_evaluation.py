@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from quant.calendar import trading_days  # noqa: E402
 from quant.evaluation import daily_metrics  # noqa: E402
+from quant.factors import FACTORS  # noqa: E402
 
 FIRST_DAY = "2010-01-04"
 OUT = REPO / "bench" / "out" / "factor_evaluation.json"
@@ -40,7 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--names", type=int, default=440, help="tickers")
     parser.add_argument("--days", type=int, default=1700, help="trading days from 2010-01-04")
-    parser.add_argument("--factors", type=int, default=14, help="factors (series in the factors table)")
+    parser.add_argument(
+        "--factors",
+        type=int,
+        default=14,
+        help="factors (series in the factors table, the first of the registered ones)",
+    )
     parser.add_argument("--signals", type=int, default=5, help="strategies (series in the signals table)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (the medians are reported)")
     parser.add_argument("--seed", type=int, default=7)
@@ -66,13 +72,22 @@ def market(args: argparse.Namespace) -> dict:
     for k in range(args.factors + args.signals):
         score = 0.05 * np.nan_to_num(ahead) / 0.02 + rng.normal(size=close.shape)
         score[~np.isfinite(close) | (rng.random(close.shape) < 0.05)] = np.nan
-        series[f"factor_{k:02d}" if k < args.factors else f"strategy_{k - args.factors:02d}"] = score
+        series[FACTORS.names()[k] if k < args.factors else f"strategy_{k - args.factors:02d}"] = score
     return {"days": days, "tickers": tickers, "close": close, "series": series}
 
 
 def long_frame(matrix: np.ndarray, days: pd.DatetimeIndex, tickers: list[str], value: str) -> pd.DataFrame:
     frame = pd.DataFrame(matrix, index=days, columns=tickers).rename_axis(index="date", columns="ticker")
     return frame.stack().dropna().rename(value).reset_index()
+
+
+def wide_frame(factors: dict[str, np.ndarray], days: pd.DatetimeIndex, tickers: list[str]) -> pd.DataFrame:
+    """One row per day and ticker any factor scores: each factor's score as its raw value and z-score."""
+    columns = {}
+    for name, score in factors.items():
+        frame = long_frame(score, days, tickers, "score").set_index(["date", "ticker"])["score"]
+        columns[f"{name}__raw_value"] = columns[f"{name}__zscore"] = frame
+    return pd.DataFrame(columns).reset_index()
 
 
 def fill(database: str, data: dict) -> dict[str, int]:
@@ -88,19 +103,17 @@ def fill(database: str, data: dict) -> dict[str, int]:
             "1 AS source_line FROM bars"
         )
         conn.unregister("bars")
+        factors = {name: score for name, score in data["series"].items() if name in FACTORS}
+        conn.register("scores", wide_frame(factors, days, tickers))
+        conn.execute("INSERT INTO factors BY NAME SELECT * FROM scores")
+        conn.unregister("scores")
         for name, score in data["series"].items():
-            conn.register("scores", long_frame(score, days, tickers, "score"))
-            if name.startswith("factor_"):
-                conn.execute(
-                    "INSERT INTO factors BY NAME SELECT date, ticker, ? AS factor, score AS raw_value, "
-                    "score AS zscore FROM scores",
-                    [name],
-                )
-            else:
+            if name not in factors:
+                conn.register("scores", long_frame(score, days, tickers, "score"))
                 conn.execute(
                     "INSERT INTO signals SELECT ticker, date::DATE, date::DATE + 1, score, ? FROM scores", [name]
                 )
-            conn.unregister("scores")
+                conn.unregister("scores")
         conn.execute("CHECKPOINT")
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("prices", "factors", "signals")}
 

@@ -44,7 +44,8 @@ def measure(project: Sandbox) -> dict:
         [list(FACTORS)],
     )
     caps = project.query(
-        "SELECT ticker, date, exp(raw_value) AS cap FROM factors WHERE factor = 'size' ORDER BY ticker, date"
+        "SELECT ticker, date, exp(size__raw_value) AS cap FROM factors WHERE size__raw_value IS NOT NULL "
+        "ORDER BY ticker, date"
     )
     caps["ratio"] = caps.groupby("ticker")["cap"].pct_change() + 1
     jumps = caps[(caps["ratio"] > JUMP) | (caps["ratio"] < 1 / JUMP)]

@@ -135,15 +135,25 @@ class UniverseModel(_Table):
 
 
 class FactorsModel(_Table):
+    """One row per universe member and day; per factor '<factor>__raw_value', '__zscore' and '__sector_zscore'."""
+
     date: Series[pd.Timestamp]
     ticker: Series[str]
-    factor: Series[str]
-    raw_value: Series[float]
-    zscore: Series[float] = pa.Field(ge=-50, le=50)
-    sector_zscore: Series[float] = pa.Field(nullable=True)
+    raw_values: Series[float] = pa.Field(alias=r".+__raw_value", regex=True, nullable=True)
+    zscores: Series[float] = pa.Field(alias=r".+__zscore", regex=True, nullable=True, ge=-50, le=50)
+    sector_zscores: Series[float] = pa.Field(alias=r".+__sector_zscore", regex=True, nullable=True)
 
     class Config:
-        unique = ["date", "ticker", "factor"]
+        unique = ["date", "ticker"]
+
+    @pa.dataframe_check
+    def raw_value_where_scored(cls, df: pd.DataFrame) -> Series[bool]:
+        """A factor's raw value is stored exactly where its z-score is."""
+        known = pd.Series(True, index=df.index)
+        for column in [c for c in df.columns if c.endswith("__zscore")]:
+            raw = column.removesuffix("__zscore") + "__raw_value"
+            known &= df[column].notna() == df[raw].notna()
+        return known
 
 
 class SignalsModel(_Table):

@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from quant.factors import FACTORS
+
 QUARANTINE_DATASETS = ("raw_prices", "prices", "securities", "fundamentals", "corporate_actions")
 FILE_STATUSES = ("registered", "failed", "duplicate")
 # the (day, ticker) columns a table is read by as a panel, where they are not (date, ticker)
 PANEL_AXES = {"signals": ("signal_timestamp", "symbol")}
+
+FACTOR_SCORES = ("raw_value", "zscore", "sector_zscore")
+
+
+def factor_column(factor: str, score: str) -> str:
+    """The `factors` column holding one score of one factor: '<factor>__<score>'."""
+    if score not in FACTOR_SCORES:
+        raise ValueError(f"unknown factor score {score!r}; known: {', '.join(FACTOR_SCORES)}")
+    return f"{factor}__{score}"
+
+
+def factors_ddl() -> str:
+    """The factors table, wide: a name-day's factors are read together (composites, model features) and a row per
+    name, day and factor cost a date, a ticker and a factor name per value (113 M rows at 5,000 names x 10 years)."""
+    scores = [f"{factor_column(f.name, score)} DOUBLE" for f in FACTORS for score in FACTOR_SCORES]
+    return ", ".join(["date DATE NOT NULL", "ticker VARCHAR NOT NULL", *scores])
+
+
+LEGACY_LAYOUTS = {"factors": "factor"}  # a table holding this column was written by an older release in long form
 
 TABLES: dict[str, str] = {
     "stale_partitions": """
@@ -53,9 +74,7 @@ TABLES: dict[str, str] = {
     "universe": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, close DOUBLE NOT NULL,
         adv21 DOUBLE NOT NULL, history_days INTEGER NOT NULL""",
-    "factors": """
-        date DATE NOT NULL, ticker VARCHAR NOT NULL, factor VARCHAR NOT NULL,
-        raw_value DOUBLE NOT NULL, zscore DOUBLE NOT NULL, sector_zscore DOUBLE""",
+    "factors": factors_ddl(),
     "signals": """
         symbol VARCHAR NOT NULL, signal_timestamp DATE NOT NULL, timestamp DATE NOT NULL,
         signal DOUBLE NOT NULL, strategy_id VARCHAR NOT NULL""",
@@ -135,6 +154,11 @@ def columns(table: str) -> dict[str, str]:
     """Column name -> type (without NOT NULL) as the DDL declares them."""
     declared = [part.split() for part in TABLES[table].split(",")]
     return {words[0]: words[1] for words in declared}
+
+
+def legacy_tables(existing: set[tuple[str, str]]) -> list[str]:
+    """Tables an older release wrote in a layout this one cannot extend (their rows are derived: rebuilt)."""
+    return [table for table, marker in LEGACY_LAYOUTS.items() if (table, marker) in existing]
 
 
 def added_column_statements(existing: set[tuple[str, str]]) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 
 from quant.strategies import Strategy, UniverseRules
 
@@ -138,12 +139,19 @@ class Warehouse(ABC):
         where there is no row or the value is NULL."""
 
     @abstractmethod
+    def read_panels(
+        self, table: str, values: Sequence[str], days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
+    ) -> np.ndarray:
+        """read_panel of several columns in one read: a days x tickers x len(values) array."""
+
+    @abstractmethod
     def replace(self, table: str, frame: pd.DataFrame, *where: Where) -> int:
         """Delete the slice the filters select and insert `frame` (by column name); returns the rows inserted."""
 
     @abstractmethod
-    def append(self, table: str, frame: pd.DataFrame) -> int:
-        """Insert `frame` by column name; returns the rows inserted."""
+    def append(self, table: str, frame: pd.DataFrame | pyarrow.Table) -> int:
+        """Insert `frame` (a pandas frame, or an Arrow table where a bulk writer has columns, not rows) by column
+        name; returns the rows inserted."""
 
     @abstractmethod
     def delete(self, table: str, *where: Where) -> None: ...

@@ -13,6 +13,7 @@ import pandas as pd
 from dagster import build_asset_check_context
 
 from quant.calendar import trading_days
+from quant.factors import FACTORS
 from resources.settings import pipeline_settings
 from stratengine_assets.common.partition_range import days_context
 from stratengine_assets.definitions import defs
@@ -20,6 +21,16 @@ from stratengine_assets.definitions import defs
 ALL_ASSETS = list(defs.assets)  # the whole graph, for materialize(..., selection=...)
 
 STOOQ_HEADER = "Date,Open,High,Low,Close,Volume,OpenInt"
+
+
+def long_factors() -> str:
+    """SQL for the wide factors table as long rows (date, ticker, factor, raw_value, zscore, sector_zscore), one
+    per name, day and factor with a z-score: a subquery to select from."""
+    groups = ", ".join(f"({f}__raw_value, {f}__zscore, {f}__sector_zscore) AS {f}" for f in FACTORS.names())
+    return (
+        "(SELECT * FROM factors UNPIVOT INCLUDE NULLS ((raw_value, zscore, sector_zscore) FOR factor IN "
+        f"({groups})) WHERE zscore IS NOT NULL)"
+    )
 
 
 def write_stooq(path: Path, closes: pd.Series, volume: float = 1e6) -> Path:

@@ -49,10 +49,9 @@ def _seed(warehouse) -> None:
                 {
                     "date": DAY,
                     "ticker": ["AAA", "BBB"],
-                    "factor": "momentum_12_1",
-                    "raw_value": [0.3, 0.1],
-                    "zscore": [1.5, 0.5],
-                    "sector_zscore": 0.0,
+                    "momentum_12_1__raw_value": [0.3, 0.1],
+                    "momentum_12_1__zscore": [1.5, 0.5],
+                    "momentum_12_1__sector_zscore": 0.0,
                 }
             ),
         )

@@ -35,8 +35,8 @@ def warehouse(project):
         )
         conn.register("scores", scores)
         conn.execute(
-            "INSERT INTO factors BY NAME SELECT date, ticker, 'demo_factor' AS factor, zscore AS raw_value, zscore "
-            "FROM scores"
+            "INSERT INTO factors BY NAME SELECT date, ticker, zscore AS momentum_12_1__raw_value, "
+            "zscore AS momentum_12_1__zscore FROM scores"
         )
         conn.execute(
             "INSERT INTO signals SELECT ticker, date::DATE, date::DATE + 1, -zscore, 'demo_strategy' FROM scores"
@@ -53,17 +53,17 @@ def test_daily_rows_and_summary_equal_the_evaluation_math(warehouse):
     store, days, close, score = warehouse
     factor_evaluation(range_context(FIRST, LAST, warehouse=store))
     daily = _stored(store, "factor_evaluation_daily")
-    assert set(daily["factor"]) == {"demo_factor", "signal/demo_strategy"}
+    assert set(daily["factor"]) == {"momentum_12_1", "signal/demo_strategy"}
     first, last = evaluated_days(pd.Timestamp(FIRST), pd.Timestamp(LAST))
     assert daily["date"].min() >= first and daily["date"].max() <= last == days[-1 - EVALUATION_LAG]
 
     expected = daily_metrics(score, close, days)
-    ours = daily[daily["factor"] == "demo_factor"].drop(columns="factor").set_index(["date", "horizon"]).sort_index()
+    ours = daily[daily["factor"] == "momentum_12_1"].drop(columns="factor").set_index(["date", "horizon"]).sort_index()
     expected = expected.set_index(["date", "horizon"]).sort_index().loc[ours.index, ours.columns]
     assert np.allclose(ours.to_numpy(float), expected.to_numpy(float), equal_nan=True, atol=1e-12)
 
     _, summary = evaluate(score, close, days)
-    stored = _stored(store, "factor_evaluation").query("factor == 'demo_factor'").set_index("horizon")
+    stored = _stored(store, "factor_evaluation").query("factor == 'momentum_12_1'").set_index("horizon")
     for column in (
         "days",
         "mean_pearson_ic",

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import materialize
@@ -18,9 +19,8 @@ from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST
-from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
-from tests.helpers import ALL_ASSETS, STOOQ_HEADER, range_context
+from tests.helpers import ALL_ASSETS, STOOQ_HEADER, long_factors, range_context
 from tests.sandbox import Sandbox, differences
 
 RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
@@ -375,18 +375,55 @@ def test_a_planner_run_of_a_built_month_writes_nothing_and_passes_its_checks(bas
     assert sandbox.query("SELECT count(*) AS n FROM prices").n[0] == before
 
 
-def test_composite_signals_written_in_chunks_of_sessions_equal_one_statement(base, tmp_path, monkeypatch):
-    """The composite signal SQL runs a year of sessions at a time (bounded memory at 20 years x 5,000 names); any
-    chunk size gives the rows one statement gives."""
-    from storage.duckdb_backend import research
+def test_factors_computed_in_chunks_of_sessions_equal_one_pass(base, tmp_path, monkeypatch):
+    """factors computes and writes a run's days a chunk of sessions at a time (bounded memory at 20 years x 5,000
+    names), each chunk reading its own look-back: any chunk size gives the rows one pass gives."""
+    from stratengine_assets.research import factors as factors_module
 
     sandbox = base.clone(tmp_path / "project")
     days = sandbox.market.history_days
-    first, last = str(days[0].date()), str(days[-1].date())
-    whole = sandbox.query("SELECT * FROM signals ORDER BY strategy_id, signal_timestamp, symbol")
-    monkeypatch.setattr(research, "COMPOSITE_CHUNK_SESSIONS", 7)
+    whole = sandbox.query("SELECT * FROM factors ORDER BY date, ticker")
+    monkeypatch.setattr(factors_module, "CHUNK_SESSIONS", 7)
     with sandbox.opened() as (_, resources, _):
-        signals(range_context(first, last, warehouse=resources["warehouse"]))
-    chunked = sandbox.query("SELECT * FROM signals ORDER BY strategy_id, signal_timestamp, symbol")
-    assert len(whole) and set(whole["strategy_id"]) == set(chunked["strategy_id"])
+        factors_module.factors(
+            range_context(str(days[0].date()), str(days[-1].date()), warehouse=resources["warehouse"])
+        )
+    chunked = sandbox.query("SELECT * FROM factors ORDER BY date, ticker")
+    assert len(whole) and whole.drop(columns=["date", "ticker"]).notna().any().all()
     pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_a_composite_signal_is_the_weighted_mean_of_the_scores_a_name_has(base):
+    """sum(weight x score) / sum|weight| over the strategy's factors, a factor the name lacks counting as zero, for
+    every name-day with a z-score in at least one of them (and no other)."""
+    with base.opened() as (_, _, resolved):
+        book = resolved["settings"].strategy_book()
+    composites = [s for s in book.strategies.values() if s.signal_model is None]
+    rows = base.query(f"SELECT date, ticker, factor, zscore, sector_zscore FROM {long_factors()}")
+    stored = base.query("SELECT symbol AS ticker, signal_timestamp AS date, strategy_id, signal FROM signals")
+    assert composites
+    for strategy in composites:
+        weights = pd.Series(strategy.factor_weights, dtype=float)
+        mine = rows[rows["factor"].isin(weights.index)]
+        terms = mine[strategy.score_column].fillna(0.0) * mine["factor"].map(weights)
+        expected = terms.groupby([mine["date"], mine["ticker"]]).sum() / weights.abs().sum()
+        got = stored[stored["strategy_id"] == strategy.strategy_id].set_index(["date", "ticker"])["signal"]
+        assert len(expected) and set(got.index) == set(expected.index), strategy.strategy_id
+        np.testing.assert_allclose(got.sort_index(), expected.sort_index(), rtol=0, atol=1e-12)
+
+
+def test_a_warehouse_with_the_long_factors_table_of_older_releases_is_upgraded_and_rebuilt(base, tmp_path):
+    """A file whose factors table is the long one (a row per name, day and factor) opens with that table replaced by
+    the wide one and forgotten as built: the next update rebuilds it, and the warehouse equals the base's."""
+    import duckdb
+
+    sandbox = base.clone(tmp_path / "project")
+    with duckdb.connect(sandbox.database) as conn:  # as an older release left it: no prepare on this connection
+        conn.execute(f"CREATE TABLE long_factors AS SELECT * FROM {long_factors()}")
+        conn.execute("DROP TABLE factors")
+        conn.execute("ALTER TABLE long_factors RENAME TO factors")
+    outcome = sandbox.update()
+    assert not outcome.failed
+    assert "factors" in {step.name for plan in outcome.plans for step in plan.steps}
+    assert sandbox.query("SELECT count(*) AS n FROM factors")["n"][0] > 0
+    assert differences(sandbox, base) == {}

@@ -79,9 +79,12 @@ def test_fundamentals_unused_before_known_at(project, monkeypatch):
     with project["warehouse"].get_connection() as conn:
         known = conn.execute("SELECT DISTINCT known_at FROM fundamentals").fetchall()
         value_days = conn.execute(
-            "SELECT DISTINCT date FROM factors WHERE factor IN ('book_to_price', 'roe', 'size') ORDER BY 1"
+            "SELECT DISTINCT date FROM factors WHERE coalesce(book_to_price__zscore, roe__zscore, size__zscore) "
+            "IS NOT NULL ORDER BY 1"
         ).df()["date"]
-        price_days = conn.execute("SELECT DISTINCT date FROM factors WHERE factor = 'reversal_1m'").df()["date"]
+        price_days = conn.execute("SELECT DISTINCT date FROM factors WHERE reversal_1m__zscore IS NOT NULL").df()[
+            "date"
+        ]
     assert known == [(pd.Timestamp("2017-03-31").date(),)]  # 2016-12-31 + 90 days
     assert value_days.min() == pd.Timestamp("2017-03-31")  # first day the filing may be used
     assert price_days.min() == pd.Timestamp("2017-03-27")  # price factors existed all along

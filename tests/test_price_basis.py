@@ -10,7 +10,7 @@ import pytest
 from quant.basis import EARLY_PERIOD_DAYS, basis_matrix, basis_segments, factor_on
 from quant.factors.registry import FactorInputs
 from stratengine_assets.research.point_in_time import signals_point_in_time
-from tests.helpers import check_context
+from tests.helpers import check_context, long_factors
 from tests.sandbox import Sandbox
 from vendors.canonical import parse_canonical
 from vendors.stooq import parse_stooq
@@ -51,7 +51,9 @@ def test_yahoo_dividends_are_restated_as_paid(tmp_path):
 
 
 def _size_and_value(sandbox: Sandbox) -> pd.DataFrame:
-    return sandbox.query("SELECT date, ticker, factor, raw_value FROM factors WHERE factor <> 'adv_21d' ORDER BY ALL")
+    return sandbox.query(
+        f"SELECT date, ticker, factor, raw_value FROM {long_factors()} WHERE factor <> 'adv_21d' ORDER BY ALL"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def test_adjusted_only_prices_get_price_times_shares_factors_once_actions_land(c
     market = sandbox.synth(names=10, days=300, seed=5, prices="stooq")
     outcome = sandbox.update()
     assert not outcome.failed
-    held = sandbox.query("SELECT DISTINCT factor FROM factors")["factor"]
+    held = sandbox.query(f"SELECT DISTINCT factor FROM {long_factors()}")["factor"]
     assert not set(PRICE_TIMES_SHARES) & set(held)  # no basis: not computed, never on mixed bases
     without = sandbox.latest_materialization_metadata("factors")["names_without_price_basis"]
     assert without == sandbox.query("SELECT count(DISTINCT ticker) AS n FROM universe")["n"][0] > 0
@@ -88,8 +90,8 @@ def differences_in(a: pd.DataFrame, b: pd.DataFrame) -> str:
 
 def test_market_cap_moves_with_the_price_through_splits(canonical):
     caps = canonical.query(
-        "SELECT f.ticker, f.date, exp(f.raw_value) AS cap, p.close FROM factors f JOIN prices p USING (date, ticker) "
-        "WHERE f.factor = 'size' ORDER BY 1, 2"
+        "SELECT f.ticker, f.date, exp(f.size__raw_value) AS cap, p.close FROM factors f JOIN prices p "
+        "USING (date, ticker) WHERE f.size__raw_value IS NOT NULL ORDER BY 1, 2"
     )
     events = canonical.query("SELECT ticker, known_at AS date FROM fundamentals WHERE metric = 'shares_outstanding'")
     caps["cap_move"] = caps.groupby("ticker")["cap"].pct_change() + 1
@@ -132,7 +134,9 @@ def test_real_crm_market_cap_runs_through_its_split(real_data, tmp_path):
     for name in NON_PAYERS:  # neither split nor paid a dividend in the excerpt: a header only
         sandbox.write(f"corporate_actions/yahoo_actions/{name.upper()}.csv", "Date,Dividends,Stock Splits\n")
     assert not sandbox.update().failed
-    caps = sandbox.query("SELECT ticker, date, exp(raw_value) AS cap FROM factors WHERE factor = 'size' ORDER BY 2")
+    caps = sandbox.query(
+        "SELECT ticker, date, exp(size__raw_value) AS cap FROM factors WHERE size__raw_value IS NOT NULL ORDER BY 2"
+    )
     # JPM: adjusted prices only and no corporate actions, so no size
     assert set(caps["ticker"]) == {"CRM", *(n.upper() for n in NON_PAYERS)}
     crm = caps[caps["ticker"] == "CRM"].set_index("date")["cap"]

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quant.factors import FACTORS
 from quant.strategies import Strategy, StrategyBook
+from storage.schema import factor_column
 from storage.warehouse import Warehouse, between, eq, isin
 
 HEADLINE = ["total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar"]
@@ -125,10 +127,10 @@ def portfolio(store: Warehouse, strategy: Strategy, day: dt.date | None = None) 
 
 
 def _exposures(store: Warehouse, strategy: Strategy, day: Any, tickers: list[str]) -> pd.DataFrame:
-    rows = store.read(
-        "factors", eq("date", day), isin("ticker", tickers), columns=["ticker", "factor", strategy.score_column]
-    )
-    return rows.pivot_table(index="ticker", columns="factor", values=strategy.score_column, aggfunc="first")
+    """The strategy's score of every factor (columns) for each ticker (index) on the day."""
+    names = {factor_column(f.name, strategy.score_column): f.name for f in FACTORS}
+    rows = store.read("factors", eq("date", day), isin("ticker", tickers), columns=["ticker", *names])
+    return rows.set_index("ticker").rename(columns=names)
 
 
 def _holding(row: dict, strategy: Strategy, exposures: pd.DataFrame, signal: pd.Series, sectors: pd.DataFrame):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 from quant.registry import Registry
 
 INPUTS = ("close", "returns", "dollar_volume", "benchmark_returns", "benchmark_close", "fundamentals", "basis")
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")  # a column name in the warehouse: no '__', no quoting
 SHARES_ON_PRICE_BASIS = "shares_on_price_basis"  # reported shares times F at their period end (quant/basis.py)
 
 
@@ -58,6 +60,8 @@ FACTORS: Registry[Factor] = Registry("factor")
 
 def factor(name: str, lookback: int, inputs: tuple[str, ...], description: str = ""):
     """Register a factor function under `name`; inputs name the FactorInputs fields it reads."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"factor {name!r}: a name is lower-case letters and digits, words joined by single '_'")
     unknown = set(inputs) - set(INPUTS)
     if unknown:
         raise ValueError(f"factor {name}: unknown inputs {sorted(unknown)}; known: {INPUTS}")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.duckdb_backend.session import Session
+from storage.duckdb_backend.sql import checked_column
+from storage.schema import factor_column
 from storage.warehouse import Day
 
 CANDIDATES_SQL = """
 SELECT s.signal_timestamp AS date, s.symbol AS ticker, s.signal,
        row_number() OVER (PARTITION BY s.signal_timestamp ORDER BY s.signal DESC, s.symbol) AS best_rank,
        row_number() OVER (PARTITION BY s.signal_timestamp ORDER BY s.signal ASC, s.symbol) AS worst_rank,
-       coalesce(f.raw_value, $market_beta) AS beta, coalesce(sec.sector, '') AS sector
+       coalesce(f.{beta}, $market_beta) AS beta, coalesce(sec.sector, '') AS sector
 FROM signals s
-LEFT JOIN factors f ON f.date = s.signal_timestamp AND f.ticker = s.symbol AND f.factor = $beta_factor
+LEFT JOIN factors f ON f.date = s.signal_timestamp AND f.ticker = s.symbol
 LEFT JOIN securities sec ON sec.ticker = s.symbol
 WHERE s.strategy_id = $strategy AND s.signal_timestamp IN (SELECT unnest($days::DATE[]))
 """
@@ -25,9 +27,9 @@ WHERE strategy_id = $strategy AND date = rebalance_date AND rebalance_date = (
 """
 
 RANKED_SQL = """
-SELECT date, ticker, raw_value FROM factors
-WHERE factor = $factor AND date IN (SELECT unnest($days::DATE[])) AND raw_value > 0
-QUALIFY row_number() OVER (PARTITION BY date ORDER BY raw_value DESC, ticker) <= $top_n
+SELECT date, ticker, {raw} AS raw_value FROM factors
+WHERE date IN (SELECT unnest($days::DATE[])) AND {raw} > 0
+QUALIFY row_number() OVER (PARTITION BY date ORDER BY {raw} DESC, ticker) <= $top_n
 """
 
 BOOKS_SQL = """
@@ -57,17 +59,18 @@ class PortfolioQueries(Session):
         params = {
             "strategy": strategy_id,
             "days": list(days.date),
-            "beta_factor": beta_factor,
             "market_beta": market_beta,
         }
-        return self.conn.execute(CANDIDATES_SQL, params).df()
+        beta = checked_column("factors", factor_column(beta_factor, "raw_value"))
+        return self.conn.execute(CANDIDATES_SQL.format(beta=beta), params).df()
 
     def last_rebalance_book(self, strategy_id: str, before: Day) -> pd.Series:
         rows = self.conn.execute(PREVIOUS_BOOK_SQL, {"strategy": strategy_id, "before": pd.Timestamp(before).date()})
         return rows.df().set_index("ticker")["weight"]
 
     def top_by_factor(self, factor: str, days: pd.DatetimeIndex, top_n: int) -> pd.DataFrame:
-        return self.conn.execute(RANKED_SQL, {"factor": factor, "days": list(days.date), "top_n": top_n}).df()
+        sql = RANKED_SQL.format(raw=checked_column("factors", factor_column(factor, "raw_value")))
+        return self.conn.execute(sql, {"days": list(days.date), "top_n": top_n}).df()
 
     def books_to_measure(self, first: Day, last: Day) -> pd.DataFrame:
         return self.conn.execute(BOOKS_SQL, {"first": first, "last": last}).df()

@@ -7,6 +7,7 @@ import pandas as pd
 from quant.strategies import Strategy, UniverseRules
 from storage.duckdb_backend.session import Session
 from storage.duckdb_backend.sql import checked_column
+from storage.schema import factor_column
 from storage.warehouse import Day
 
 UNIVERSE_SQL = """
@@ -29,21 +30,26 @@ WHERE h.date BETWEEN ? AND ?
   AND h.ticker IN (SELECT ticker FROM securities) AND h.ticker <> ?
 """  # the minimum price is a traded price: the adjusted close times F where the name has a basis
 
-# sessions per INSERT of composite signals: each day's signal reads only that day's scores, so chunks give the same
-# rows as one statement, and the list aggregate's memory stays at a year's (20 years of 5,000 names in one statement
-# ran out of an 8 GB DuckDB limit)
-COMPOSITE_CHUNK_SESSIONS = 252
-# the weighted terms summed in factor order: a parallel sum adds them in whatever order threads finish
+# a name-day's composite: its weighted scores summed left to right in factor-name order (a fixed order, so the same
+# bits on every run), a factor it lacks counting as zero; only names with a z-score in one of the factors
 COMPOSITE_SQL = """
 SELECT f.ticker AS symbol, f.date AS signal_timestamp, c.next_date AS timestamp,
-       list_sum(list(w.weight * f.{score} ORDER BY f.factor)) / $total_weight AS signal,
-       $strategy AS strategy_id
+       ({weighted_sum}) / $total_weight AS signal, $strategy AS strategy_id
 FROM factors f
-JOIN factor_weights w USING (factor)
 JOIN calendar c USING (date)
-WHERE f.date BETWEEN $first AND $last
-GROUP BY ALL
+WHERE f.date BETWEEN $first AND $last AND ({any_scored})
 """
+
+
+def composite_sql(weights: dict[str, float], score: str) -> tuple[str, dict[str, float]]:
+    """COMPOSITE_SQL for these factor weights on one score column, and the weights as named parameters."""
+    names = sorted(weights)
+    terms = [
+        f"$w{k} * coalesce(f.{checked_column('factors', factor_column(n, score))}, 0)" for k, n in enumerate(names)
+    ]
+    scored = [f"f.{checked_column('factors', factor_column(n, 'zscore'))} IS NOT NULL" for n in names]
+    sql = COMPOSITE_SQL.format(weighted_sum=" + ".join(terms), any_scored=" OR ".join(scored))
+    return sql, {f"w{k}": float(weights[n]) for k, n in enumerate(names)}
 
 
 class ResearchQueries(Session):
@@ -60,15 +66,13 @@ class ResearchQueries(Session):
 
     def insert_composite_signals(self, calendar: pd.DatetimeIndex, strategy: Strategy, first: Day, last: Day) -> None:
         weights = {factor: float(weight) for factor, weight in strategy.factor_weights.items()}
-        frame = pd.DataFrame({"factor": list(weights), "weight": list(weights.values())})
-        sql = COMPOSITE_SQL.format(score=checked_column("factors", strategy.score_column))
+        sql, weight_params = composite_sql(weights, strategy.score_column)
         params = {
+            **weight_params,
             "strategy": strategy.strategy_id,
             "total_weight": sum(map(abs, weights.values())),
+            "first": pd.Timestamp(first).date(),
+            "last": pd.Timestamp(last).date(),
         }
-        days = calendar[(calendar >= pd.Timestamp(first)) & (calendar <= pd.Timestamp(last))]
-        with self.calendar(calendar), self.registered(factor_weights=frame):
-            for start in range(0, len(days), COMPOSITE_CHUNK_SESSIONS):
-                chunk = days[start : start + COMPOSITE_CHUNK_SESSIONS]
-                span = {"first": chunk[0].date(), "last": chunk[-1].date()}
-                self.conn.execute(f"INSERT INTO signals {sql}", {**params, **span})
+        with self.calendar(calendar):
+            self.conn.execute(f"INSERT INTO signals {sql}", params)

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from storage.duckdb_backend.manifest import ManifestQueries
 from storage.duckdb_backend.portfolio import PortfolioQueries
@@ -15,19 +16,38 @@ from storage.duckdb_backend.prices import PriceQueries
 from storage.duckdb_backend.research import ResearchQueries
 from storage.duckdb_backend.sql import checked_column, checked_table, where_clause
 from storage.duckdb_backend.validation import ValidationQueries
-from storage.schema import added_column_statements, create_statements, panel_axes
+from storage.schema import added_column_statements, create_statements, legacy_tables, panel_axes
 from storage.warehouse import Columns, Warehouse, Where, between
+
+COLUMNS_SQL = "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = current_database()"
 
 
 def prepare(conn: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables, and bring a file written by an older release up to the declared columns."""
+    legacy = legacy_tables(set(conn.execute(COLUMNS_SQL).fetchall()))
+    if legacy:
+        replace_legacy(conn, legacy)
     for statement in create_statements():
         conn.execute(statement)
-    existing = conn.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = current_database()"
-    ).fetchall()
-    for statement in added_column_statements(set(existing)):
+    for statement in added_column_statements(set(conn.execute(COLUMNS_SQL).fetchall())):
         conn.execute(statement)
+
+
+def replace_legacy(conn: duckdb.DuckDBPyConnection, legacy: list[str]) -> None:
+    """Derived tables in a layout since replaced (the long `factors` of releases before the wide one) dropped,
+    created anew and their partitions forgotten as built, in one transaction: the next plan rebuilds them."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for table in legacy:
+            conn.execute(f"DROP TABLE {checked_table(table)}")
+        for statement in create_statements():
+            conn.execute(statement)
+        for table in legacy:
+            conn.execute("DELETE FROM built_partitions WHERE asset = ?", [table])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQueries, ValidationQueries, Warehouse):
@@ -45,31 +65,37 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
     def read_panel(
         self, table: str, value: str, days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
     ) -> np.ndarray:
-        matrix = np.full((len(days), len(tickers)), np.nan)
-        if matrix.size == 0:
-            return matrix
-        date, ticker = panel_axes(table)
-        picked = [checked_column(table, c) for c in (date, ticker, value)]
+        return self.read_panels(table, [value], days, tickers, *where)[:, :, 0]
+
+    def read_panels(
+        self, table: str, values: Sequence[str], days: pd.DatetimeIndex, tickers: pd.Index, *where: Where
+    ) -> np.ndarray:
+        panels = np.full((len(days), len(tickers), len(values)), np.nan)
+        if panels.size == 0:
+            return panels
+        date, ticker = (checked_column(table, c) for c in panel_axes(table))
+        picked = ", ".join(f"{checked_column(table, v)} AS v{k}" for k, v in enumerate(values))
         filters = [between(date, days[0].date(), days[-1].date()), *where]
         clause, params = where_clause(table, filters)
         sql = (  # DuckDB places each cell: no dates or ticker strings reach Python (two unnests zip in step)
-            f"SELECT axis_days.i, axis_tickers.j, cell.value FROM (SELECT {picked[0]} AS date, {picked[1]} AS ticker,"
-            f" {picked[2]} AS value FROM {checked_table(table)}{clause}) AS cell"
+            f"SELECT axis_days.i, axis_tickers.j, cell.* EXCLUDE (date, ticker) FROM (SELECT {date} AS date,"
+            f" {ticker} AS ticker, {picked} FROM {checked_table(table)}{clause}) AS cell"
             " JOIN (SELECT unnest(?::DATE[]) AS date, unnest(range(?)) AS i) AS axis_days ON cell.date = axis_days.date"
             " JOIN (SELECT unnest(?::VARCHAR[]) AS ticker, unnest(range(?)) AS j) AS axis_tickers"
             " ON cell.ticker = axis_tickers.ticker"
         )
         axes = [list(days.date), len(days), [str(t) for t in tickers], len(tickers)]
         cells = self.conn.execute(sql, [*params, *axes]).fetchnumpy()
-        matrix[cells["i"], cells["j"]] = np.ma.filled(np.ma.asarray(cells["value"], dtype=np.float64), np.nan)
-        return matrix
+        for k in range(len(values)):
+            panels[cells["i"], cells["j"], k] = np.ma.filled(np.ma.asarray(cells[f"v{k}"], dtype=np.float64), np.nan)
+        return panels
 
     def replace(self, table: str, frame: pd.DataFrame, *where: Where) -> int:
         with self.transaction():
             self.delete(table, *where)
             return self.append(table, frame) if len(frame) else 0
 
-    def append(self, table: str, frame: pd.DataFrame) -> int:
+    def append(self, table: str, frame: pd.DataFrame | pa.Table) -> int:
         with self.registered(incoming_frame=frame):
             self.conn.execute(f"INSERT INTO {checked_table(table)} BY NAME SELECT * FROM incoming_frame")
         return len(frame)

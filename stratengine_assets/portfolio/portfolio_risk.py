@@ -17,11 +17,24 @@ from stratengine_assets.common.windows import RISK_HISTORY, reads
 from stratengine_assets.portfolio.target_portfolio import target_portfolio
 
 
-def book_risk(store: Warehouse, book: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+class ClosePanel:
+    """The closes every book of a run reads, read once: windows of it are sliced per book."""
+
+    def __init__(self, store: Warehouse, books: pd.DataFrame) -> None:
+        self.days = trading_days(shift_trading_days(books["date"].min(), -RISK_HISTORY), books["date"].max())
+        self.tickers = pd.Index(sorted(books["ticker"].unique()))
+        self.close = store.read_panel("prices", "close", self.days, self.tickers)
+
+    def window(self, day: pd.Timestamp, sessions: int, tickers: pd.Index) -> np.ndarray:
+        """Closes of `tickers` over the `sessions` sessions before `day` and the day itself (sessions + 1 rows)."""
+        end = int(self.days.get_loc(day)) + 1
+        return self.close[end - sessions - 1 : end][:, self.tickers.get_indexer(tickers)]
+
+
+def book_risk(closes: ClosePanel, book: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """VaR table of one book on one day, from its names' returns over the RISK_HISTORY sessions to that day."""
-    days = trading_days(shift_trading_days(day, -RISK_HISTORY), day)
     tickers = pd.Index(sorted(book["ticker"]))
-    returns = daily_returns(forward_fill(store.read_panel("prices", "close", days, tickers), limit=5))[1:]
+    returns = daily_returns(forward_fill(closes.window(day, RISK_HISTORY, tickers), limit=5))[1:]
     weights = book.set_index("ticker")["weight"].reindex(tickers).to_numpy()
     return portfolio_var(weights, returns, pca_risk_model(returns), seed=int(day.strftime("%Y%m%d")))
 
@@ -41,8 +54,9 @@ def portfolio_risk(context: AssetExecutionContext, warehouse: WarehouseResource)
     frames = []
     with warehouse.session() as store:
         books = store.books_to_measure(first, last)
+        closes = ClosePanel(store, books) if len(books) else None
         for (day, strategy_id), book in books.groupby(["date", "strategy_id"]):
-            frames.append(book_risk(store, book, pd.Timestamp(day)).assign(date=day, strategy_id=strategy_id))
+            frames.append(book_risk(closes, book, pd.Timestamp(day)).assign(date=day, strategy_id=strategy_id))
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         with store.transaction():
             written = store.replace("portfolio_risk", table, between("date", first, last))

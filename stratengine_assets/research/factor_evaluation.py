@@ -1,5 +1,7 @@
 """factor_evaluation: Alphalens' statistics for every factor and strategy signal, one trading day at a time."""
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 from dagster import (
@@ -11,8 +13,10 @@ from dagster import (
 
 from quant.calendar import shift_trading_days, trading_days
 from quant.evaluation import HORIZONS, QUANTILES, forward_return_panels, sample_metrics, summarize
+from quant.factors import FACTORS
 from resources import WarehouseResource
-from storage.warehouse import Warehouse, between, eq
+from storage.schema import factor_column
+from storage.warehouse import Warehouse, between, eq, not_null
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
@@ -25,6 +29,7 @@ from stratengine_assets.research.signals import signals
 # materialization: Dagster writes a range's metadata once per partition (19 series: 6 s of 23 over 2,000 days)
 SUMMARY_ON_EVERY_PARTITION = 5
 SIGNAL_PREFIX = "signal/"
+PANELS_PER_READ = 5  # factors read in one join: 0.2 s a column more against about 1 s a read at 5,000 x 2,520
 
 
 def evaluated_days(first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -32,41 +37,43 @@ def evaluated_days(first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestam
     return shift_trading_days(first, -EVALUATION_LAG), shift_trading_days(last, -EVALUATION_LAG)
 
 
-def series_names(store: Warehouse, first, last) -> pd.DataFrame:
-    """(name, ticker) of every factor and signal ("signal/<strategy_id>") with a score in [first, last]."""
-    in_factors = store.distinct("factors", ["factor", "ticker"], between("date", first, last))
+def series_names(store: Warehouse, first, last) -> tuple[list[str], list[str], pd.Index]:
+    """Every factor with a z-score and every strategy with a signal in [first, last], and every ticker scored."""
+    span = between("date", first, last)
+    scored = [f.name for f in FACTORS if store.count("factors", span, not_null(factor_column(f.name, "zscore")))]
     in_signals = store.distinct("signals", ["strategy_id", "symbol"], between("signal_timestamp", first, last))
-    return pd.concat(
-        [
-            in_factors.set_axis(["name", "ticker"], axis=1),
-            pd.DataFrame({"name": SIGNAL_PREFIX + in_signals["strategy_id"], "ticker": in_signals["symbol"]}),
-        ],
-        ignore_index=True,
-    )
+    tickers = set(store.distinct("factors", ["ticker"], span)["ticker"]) | set(in_signals["symbol"])
+    return scored, sorted(in_signals["strategy_id"].unique()), pd.Index(sorted(tickers))
 
 
-def scores(store: Warehouse, name: str, days: pd.DatetimeIndex, tickers: pd.Index, first, last) -> np.ndarray:
-    """A factor's z-scores or a strategy's signals of dates [first, last] over days x tickers."""
-    if name.startswith(SIGNAL_PREFIX):
-        strategy = eq("strategy_id", name.removeprefix(SIGNAL_PREFIX))
-        return store.read_panel("signals", "signal", days, tickers, strategy, between("signal_timestamp", first, last))
-    return store.read_panel("factors", "zscore", days, tickers, eq("factor", name), between("date", first, last))
+def series_panels(
+    store: Warehouse, names: tuple[list[str], list[str]], days: pd.DatetimeIndex, tickers: pd.Index, first, last
+) -> Iterator[tuple[str, np.ndarray]]:
+    """Each factor's z-scores, then each strategy's signals ("signal/<strategy_id>"), of dates [first, last] over
+    days x tickers; factors read PANELS_PER_READ at a time (one join places the cells of all of them)."""
+    factors, strategies = names
+    for start in range(0, len(factors), PANELS_PER_READ):
+        group = factors[start : start + PANELS_PER_READ]
+        columns = [factor_column(name, "zscore") for name in group]
+        panels = store.read_panels("factors", columns, days, tickers, between("date", first, last))
+        yield from ((name, panels[:, :, k]) for k, name in enumerate(group))
+    for strategy in strategies:
+        where = [eq("strategy_id", strategy), between("signal_timestamp", first, last)]
+        yield SIGNAL_PREFIX + strategy, store.read_panel("signals", "signal", days, tickers, *where)
 
 
 def evaluation_rows(store: Warehouse, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """Per factor and signal, the daily metrics of factor dates [first, last] (the day before feeds the lags),
-    read one factor or signal at a time so memory stays at a few day x ticker matrices; the forward returns are
-    computed once for all of them."""
+    read a few at a time so memory stays at a few day x ticker matrices; the forward returns are computed once
+    for all of them."""
     start = shift_trading_days(first, -1).date()
-    names = series_names(store, start, last.date())
-    if names.empty:
+    factors, strategies, tickers = series_names(store, start, last.date())
+    if not factors and not strategies:
         return pd.DataFrame()
     days = trading_days(start, shift_trading_days(last, EVALUATION_LAG))
-    tickers = pd.Index(sorted(names["ticker"].unique()))
     forwards = forward_return_panels(store.read_panel("prices", "close", days, tickers), HORIZONS)
     frames = []
-    for name in sorted(names["name"].unique()):
-        factor = scores(store, name, days, tickers, start, last.date())
+    for name, factor in series_panels(store, (factors, strategies), days, tickers, start, last.date()):
         metrics = sample_metrics(factor, forwards, days, QUANTILES)
         frames.append(metrics[metrics["date"].between(first, last)].assign(factor=name))
     return pd.concat(frames, ignore_index=True)

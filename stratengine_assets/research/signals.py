@@ -15,6 +15,7 @@ from quant.calendar import sessions_around, shift_trading_days, trading_days
 from quant.model_signals import history_for, panel_groups, predicted_signals
 from quant.strategies import Strategy
 from resources import PipelineSettings, WarehouseResource
+from storage.schema import factor_column
 from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
@@ -26,14 +27,15 @@ from stratengine_assets.research.factors import factors
 def feature_panel(
     store: Warehouse, score: str, days: pd.DatetimeIndex, names: list[str]
 ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`, read one factor at a
-    time so memory stays at the panel's size."""
+    """Tickers, (days x tickers x features) z-scores and (days x tickers) closes over `days`."""
     span = between("date", days[0].date(), days[-1].date())
     tickers = pd.Index(store.distinct("factors", ["ticker"], span)["ticker"])
-    panel = np.full((len(days), len(tickers), len(names)), np.nan)
-    for k, name in enumerate(names):
-        panel[:, :, k] = store.read_panel("factors", score, days, tickers, eq("factor", name))  # NULL reads as NaN
-    return tickers, panel, store.read_panel("prices", "close", days, tickers)
+    columns = [factor_column(name, score) for name in names]
+    return (
+        tickers,
+        store.read_panels("factors", columns, days, tickers),
+        store.read_panel("prices", "close", days, tickers),
+    )
 
 
 def model_signal_rows(
