@@ -280,6 +280,18 @@ def duckdb_config() -> dict[str, str]:
     return config
 
 
+def compute_threads() -> int:
+    """STRATENGINE_COMPUTE_THREADS: threads a step runs independent numpy work on (the factor evaluation's series);
+    default the cores this process may use. numpy's sorts and array arithmetic run without the GIL, so a second
+    thread uses a second core."""
+    text = os.environ.get("STRATENGINE_COMPUTE_THREADS", "").strip()
+    if not text:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"STRATENGINE_COMPUTE_THREADS must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 WAREHOUSE_BACKENDS = ("duckdb", "ducklake")
 
 

@@ -94,3 +94,16 @@ def test_day_by_day_equals_one_range(warehouse):
     factor_evaluation(range_context(str(days[101].date()), str(days[110].date()), warehouse=store))
     factor_evaluation(range_context(str(days[111].date()), LAST, warehouse=store))
     pd.testing.assert_frame_equal(_stored(store, "factor_evaluation_daily"), whole)
+
+
+def test_one_thread_and_several_store_the_same_rows(warehouse, monkeypatch):
+    """The series are evaluated on STRATENGINE_COMPUTE_THREADS threads; the stored figures do not depend on how
+    many."""
+    store = warehouse[0]
+    stored = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("STRATENGINE_COMPUTE_THREADS", threads)
+        factor_evaluation(range_context(FIRST, LAST, warehouse=store))
+        stored[threads] = _stored(store, "factor_evaluation_daily")
+    assert len(stored["1"]) and set(stored["1"]["factor"]) == {"momentum_12_1", "signal/demo_strategy"}
+    pd.testing.assert_frame_equal(stored["1"], stored["3"])

@@ -21,6 +21,7 @@ from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.threads import ordered_map
 from stratengine_assets.common.windows import EVALUATION_LAG, reads
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
@@ -64,19 +65,22 @@ def series_panels(
 
 def evaluation_rows(store: Warehouse, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """Per factor and signal, the daily metrics of factor dates [first, last] (the day before feeds the lags),
-    read a few at a time so memory stays at a few day x ticker matrices; the forward returns are computed once
-    for all of them."""
+    read a few at a time so memory stays at a few day x ticker matrices and evaluated on every core; the forward
+    returns are computed once for all of them."""
     start = shift_trading_days(first, -1).date()
     factors, strategies, tickers = series_names(store, start, last.date())
     if not factors and not strategies:
         return pd.DataFrame()
     days = trading_days(start, shift_trading_days(last, EVALUATION_LAG))
     forwards = forward_return_panels(store.read_panel("prices", "close", days, tickers), HORIZONS)
-    frames = []
-    for name, factor in series_panels(store, (factors, strategies), days, tickers, start, last.date()):
+
+    def evaluated(series: tuple[str, np.ndarray]) -> pd.DataFrame:
+        name, factor = series
         metrics = sample_metrics(factor, forwards, days, QUANTILES)
-        frames.append(metrics[metrics["date"].between(first, last)].assign(factor=name))
-    return pd.concat(frames, ignore_index=True)
+        return metrics[metrics["date"].between(first, last)].assign(factor=name)
+
+    panels = series_panels(store, (factors, strategies), days, tickers, start, last.date())
+    return pd.concat(ordered_map(evaluated, panels), ignore_index=True)
 
 
 def _summary_metadata(summary: pd.DataFrame) -> dict:
