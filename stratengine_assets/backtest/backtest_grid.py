@@ -13,6 +13,7 @@ from stratengine_assets.backtest.simulation import window_run
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
 from stratengine_assets.common.staleness import UNPARTITIONED, settle
+from stratengine_assets.portfolio.rebalance_weights import RebalanceReads
 from stratengine_assets.research.signals import signals
 
 
@@ -29,10 +30,11 @@ def grid_rows(
     benchmark: str,
     delisting_return: float | None = None,
 ) -> pd.DataFrame:
-    """One row per grid run: parameters, in-sample metrics, pass/fail with the reason, and which run is selected."""
-    rows = []
+    """One row per grid run: parameters, in-sample metrics, pass/fail with the reason, and which run is selected.
+    The runs read the strategy's candidates and closes once."""
+    rows, reads = [], RebalanceReads(store)
     for run_id, params, variant in variants(strategy):
-        run = window_run(store, variant, windows.first, windows.in_sample_end, benchmark, delisting_return)
+        run = window_run(store, variant, windows.first, windows.in_sample_end, benchmark, delisting_return, reads)
         row = {k: (run.metrics or {}).get(k) for k in GRID_METRICS}
         passed, reason = verdict(row, rules) if run.metrics else (False, "no trades in the in-sample window")
         rows.append(

@@ -14,7 +14,7 @@ from quant.panel import daily_returns, forward_fill
 from quant.rebalance import rebalance_dates
 from quant.strategies import Strategy
 from storage.warehouse import Warehouse
-from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
+from stratengine_assets.portfolio.rebalance_weights import RebalanceReads, rebalance_weights
 
 
 def daily_returns_of(store: Warehouse, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
@@ -72,10 +72,11 @@ def window_run(
     last: pd.Timestamp,
     benchmark: str,
     delisting_return: float | None = None,
+    reads: RebalanceReads | None = None,
 ) -> WindowRun:
-    """Backtest `strategy` from cash over [first, last] only."""
+    """Backtest `strategy` from cash over [first, last] only (`reads`: inputs shared with other runs)."""
     when = rebalance_dates(strategy.rebalance, first, last)
-    weights, failures = rebalance_weights(store, strategy, when, held=pd.Series(dtype="float64"))
+    weights, failures = rebalance_weights(store, strategy, when, held=pd.Series(dtype="float64"), reads=reads)
     outcome = simulate_rebalances(store, strategy, weights, last, benchmark, delisting_return)
     if outcome is None:
         return WindowRun(None, failures)
