@@ -8,6 +8,7 @@ times it and takes its peak RSS from wait4, so a phase that crashes or is killed
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from quant.strategies import BUNDLED_STRATEGIES  # noqa: E402
 from resources.settings import ONE_PLANNED_EVENT_PER_RUN  # noqa: E402
 from vendors.synthetic import DEFAULT_SEED, FIRST_DAY, SyntheticMarket  # noqa: E402
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from dagster import DagsterInstance
 
 PHASES = ("generate", "build", "land", "update")
+BENCHMARK = "S00001"  # the synthetic market's first name stands in for SPY
 COUNTED_TABLES = ("raw_prices", "prices", "universe", "factors", "signals", "target_portfolio", "backtest_returns")
 Phase = Callable[[argparse.Namespace], dict]
 
@@ -92,24 +95,52 @@ def dagster_context() -> tuple[DagsterInstance, dict, dict]:
 
 def build(args: argparse.Namespace) -> dict:
     """Phase 2: `stratengine update` with research over everything landed: a build from scratch."""
-    return {"steps": run_update_phase(research=True)}
+    measured = run_update_phase(research=True)
+    return {"steps": measured["seconds"], "step_peaks": measured["peak_rss_mb"]}
 
 
 def update(args: argparse.Namespace) -> dict:
     """Phase 4: `stratengine update` after the new day landed (the weekly research job is not daily work)."""
-    return {"steps": run_update_phase(research=False)}
+    measured = run_update_phase(research=False)
+    return {"steps": measured["seconds"], "step_peaks": measured["peak_rss_mb"]}
 
 
-def run_update_phase(research: bool) -> dict[str, float]:
-    """Seconds per step of an update (steps are '<asset> <first>..<last>')."""
+def run_update_phase(research: bool) -> dict[str, dict[str, float]]:
+    """Seconds and peak RSS (MB) per step of an update (steps are '<asset> <first>..<last>')."""
     from cli.update import run_update
 
     instance, resources, resolved = dagster_context()
+    peaks = StepPeaks()
     with instance:
-        outcome = run_update(instance, resources, resolved, say, research=research)
+        outcome = run_update(instance, resources, resolved, peaks.say, research=research)
     if outcome.failed:
         raise SystemExit(f"the update failed: {outcome.failed}")
-    return outcome.seconds
+    return {"seconds": outcome.seconds, "peak_rss_mb": peaks.peaks}
+
+
+class StepPeaks:
+    """Each step's own peak RSS: the kernel's high-water mark is reset when a step starts (Linux' clear_refs) and
+    read when it ends, from the progress lines the update says ('<step> ...', '<step> done in ...')."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, float] = {}
+
+    def say(self, line: str) -> None:
+        say(line)
+        if line.endswith(" ..."):
+            with contextlib.suppress(OSError):
+                Path("/proc/self/clear_refs").write_text("5")
+        elif " done in " in line:
+            self.peaks[line.split(" done in ")[0]] = high_water_mb()
+
+
+def high_water_mb() -> float:
+    """This process's peak RSS since the last reset, in MB (0 where /proc is not there)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 PHASE_RUNNERS: dict[str, Phase] = {"generate": generate, "build": build, "land": land, "update": update}
@@ -135,8 +166,22 @@ def spawn(command: list[str], env: dict[str, str]) -> tuple[int, float]:
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
 
 
+def bench_strategies(workdir: Path) -> Path:
+    """The bundled strategies with the synthetic market's first name as the benchmark: the market has no SPY, and
+    without a benchmark the relative momentum, beta and idiosyncratic volatility factors are empty, the top-40
+    momentum strategy never trades and every name's beta is the assumed one (so were the figures before
+    2026-12-07)."""
+    text = BUNDLED_STRATEGIES.read_text()
+    if 'benchmark = "SPY"' not in text:
+        raise SystemExit(f"{BUNDLED_STRATEGIES} no longer names SPY as the benchmark: update bench_strategies")
+    path = workdir / "strategies.toml"
+    path.write_text(text.replace('benchmark = "SPY"', f'benchmark = "{BENCHMARK}"'))
+    return path
+
+
 def bench_env(workdir: Path, start: str) -> dict[str, str]:
-    """Environment of the children: project home, warehouse, landing zone and Dagster home inside workdir."""
+    """Environment of the children: project home, warehouse, landing zone, strategies and Dagster home inside
+    workdir."""
     home = workdir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -146,6 +191,7 @@ def bench_env(workdir: Path, start: str) -> dict[str, str]:
         "STRATENGINE_WAREHOUSE": str(workdir / "data" / "warehouse.duckdb"),
         "STRATENGINE_LANDING_DIR": str(workdir / "data" / "landing"),
         "STRATENGINE_START_DATE": start,
+        "STRATENGINE_STRATEGIES": str(bench_strategies(workdir)),
         "DAGSTER_HOME": str(home),
         ONE_PLANNED_EVENT_PER_RUN: os.environ.get(ONE_PLANNED_EVENT_PER_RUN, "true"),
     }
@@ -185,14 +231,25 @@ def per_asset(steps: dict[str, float]) -> dict[str, float]:
     return totals
 
 
+def peak_per_asset(peaks: dict[str, float]) -> dict[str, float]:
+    """Peak RSS per asset, the largest over its runs."""
+    out: dict[str, float] = {}
+    for step, mb in peaks.items():
+        out[step.split()[0]] = max(out.get(step.split()[0], 0.0), mb)
+    return out
+
+
 def step_lines(results: dict[str, dict]) -> list[str]:
     """Seconds per asset, build and update side by side."""
     build_steps = per_asset(results.get("build", {}).get("steps", {}))
     update_steps = per_asset(results.get("update", {}).get("steps", {}))
-    lines = ["", f"{'step':<18}{'build s':>10}{'update s':>10}"]
+    build_peaks = peak_per_asset(results.get("build", {}).get("step_peaks", {}))
+    lines = ["", f"{'step':<18}{'build s':>10}{'update s':>10}{'build peak MB':>15}"]
     for step, seconds in build_steps.items():
         after = update_steps.get(step)
-        lines.append(f"{step:<18}{seconds:>10.1f}{'-' if after is None else f'{after:.1f}':>10}")
+        lines.append(
+            f"{step:<18}{seconds:>10.1f}{'-' if after is None else f'{after:.1f}':>10}{build_peaks.get(step, 0):>15.0f}"
+        )
     return lines if build_steps else []
 
 
@@ -219,6 +276,7 @@ def summary(args: argparse.Namespace, results: dict[str, dict], counts: dict[str
             f"{phase}_exit": r.get("exit"),
         }
         out[f"{phase}_steps_s"] = per_asset(r.get("steps", {}))
+        out[f"{phase}_steps_peak_rss_mb"] = peak_per_asset(r.get("step_peaks", {}))
     return out
 
 
