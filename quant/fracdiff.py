@@ -95,16 +95,20 @@ def minimum_d(
     return None
 
 
-def observation_matrix(rows: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
-    """Tickers, (observation x ticker) log closes NaN after a history ends, and each row's observation and column,
-    from rows (ticker, date, close) sorted by ticker and date."""
-    codes, tickers = pd.factorize(rows["ticker"], sort=True)
-    position = rows.groupby(codes, sort=False).cumcount().to_numpy()
-    matrix = np.full((int(position.max(initial=-1)) + 1, len(tickers)), np.nan)
-    close = rows["close"].to_numpy(dtype=float)
+def observations(close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From a (day x ticker) panel of closes (NaN where a ticker has no row): the (observation x ticker) log closes,
+    each ticker's own rows moved up in date order (NaN after its history ends, and for a non-positive close), each
+    observation's day (row of the panel; -1 where there is none), and the observations per ticker."""
+    has = np.isfinite(close)
+    lengths = has.sum(axis=0)
+    row, col = np.nonzero(has)
+    position = (np.cumsum(has, axis=0) - 1)[row, col]
+    matrix = np.full((int(lengths.max(initial=0)), close.shape[1]), np.nan)
+    day = np.full(matrix.shape, -1, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        matrix[position, codes] = np.where(close > 0, np.log(close), np.nan)
-    return tickers, matrix, position, codes
+        matrix[position, col] = np.where(close[row, col] > 0, np.log(close[row, col]), np.nan)
+    day[position, col] = row
+    return matrix, day, lengths
 
 
 def fixed_d(tickers: pd.Index, lengths: np.ndarray, d: float, threshold: float) -> tuple[np.ndarray, dict[str, str]]:

@@ -13,7 +13,7 @@ from quant.fracdiff import (
     fracdiff,
     fracdiff_weights,
     minimum_d,
-    observation_matrix,
+    observations,
     searched_d,
 )
 from resources.settings import pipeline_settings
@@ -154,9 +154,9 @@ def test_the_batched_search_picks_minimum_d_for_every_ticker():
         ]
     )
     rows.loc[rows.index[50], "close"] = -1.0  # a bad close inside T0's history: a hole in its series
-    tickers, matrix, _, codes = observation_matrix(rows)
-    lengths = np.bincount(codes, minlength=len(tickers))
-    chosen, skipped, searched = searched_d(tickers, matrix, lengths, 1e-4)
+    panel = rows.pivot(index="date", columns="ticker", values="close")
+    matrix, _, lengths = observations(panel.to_numpy())
+    chosen, skipped, searched = searched_d(panel.columns, matrix, lengths, 1e-4)
     expected = [minimum_d(matrix[:n, i]) for i, n in enumerate(lengths)]
     assert np.array_equal(chosen, np.array([np.nan if d is None else d for d in expected]), equal_nan=True)
     assert searched == 7 and "T5" in skipped and np.isfinite(chosen).sum() >= 4

@@ -1,9 +1,11 @@
 """frac_diff: fractionally differentiated log prices per ticker, stationary series that keep memory of the level."""
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dagster import (
     AllPartitionMapping,
     AssetCheckSpec,
@@ -13,17 +15,31 @@ from dagster import (
     MetadataValue,
 )
 
-from quant.fracdiff import differentiate, fixed_d, memory_kept, observation_matrix, searched_d
+from quant.calendar import trading_days
+from quant.fracdiff import differentiate, fixed_d, memory_kept, observations, searched_d
 from resources import PipelineSettings, WarehouseResource
+from resources.settings import compute_threads
 from storage.models import FracDiffModel
-from storage.warehouse import isin
+from storage.warehouse import Warehouse, isin
 from stratengine_assets.common.checks import stored_check
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.staleness import settle
+from stratengine_assets.common.threads import ordered_map
 from stratengine_assets.common.ticker_range import partition_tickers
 
 PER_TICKER_METADATA = 10
 SHOWN_SKIPS = 100
+BLOCKS_PER_THREAD = 2  # ticker blocks a thread takes in turn: a block's search stops when its last d is found
+
+
+def price_panel(store: Warehouse, keys: list[str]) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
+    """The trading days and tickers (of `keys`) with prices, and their closes as a (day x ticker) panel."""
+    first, last = store.span("prices", "date", isin("ticker", keys))
+    if first is None:
+        return pd.DatetimeIndex([]), pd.Index([]), np.empty((0, 0))
+    tickers = pd.Index(store.distinct("prices", ["ticker"], isin("ticker", keys))["ticker"])
+    days = trading_days(first, last)
+    return days, tickers, store.read_panel("prices", "close", days, tickers)
 
 
 def summary_metadata(tickers: pd.Index, chosen: np.ndarray, widths: np.ndarray, corr: np.ndarray) -> dict:
@@ -47,22 +63,59 @@ def summary_metadata(tickers: pd.Index, chosen: np.ndarray, widths: np.ndarray, 
     }
 
 
-def choose_d(
-    context: AssetExecutionContext,
-    tickers: pd.Index,
-    matrix: np.ndarray,
-    lengths: np.ndarray,
-    d: float | None,
-    threshold: float,
-) -> tuple[np.ndarray, dict[str, str]]:
-    """Each ticker's d, fixed or searched (the search's speed logged), and the tickers skipped with why."""
-    if d is not None:
-        return fixed_d(tickers, lengths, d, threshold)
-    started = time.perf_counter()
-    chosen, skipped, searched = searched_d(tickers, matrix, lengths, threshold)
-    if searched:
-        context.log.info(f"d search: {(time.perf_counter() - started) / searched:.4f} s per ticker over {searched}")
-    return chosen, skipped
+@dataclass(frozen=True)
+class Differenced:
+    """One block of tickers: each one's d (NaN where skipped) and window width, the skips with why, and the
+    (observation x ticker) differentiated series."""
+
+    columns: np.ndarray
+    chosen: np.ndarray
+    widths: np.ndarray
+    skipped: dict[str, str]
+    diffed: np.ndarray
+
+
+def difference_block(
+    tickers: pd.Index, matrix: np.ndarray, lengths: np.ndarray, columns: np.ndarray, d: float | None, threshold: float
+) -> Differenced:
+    """d (fixed, or the searched minimum) and the differentiated series of the tickers at `columns`: each column's
+    result is its own, whichever columns share the block."""
+    block, names, counts = matrix[:, columns], tickers[columns], lengths[columns]
+    if d is None:
+        chosen, skipped, _ = searched_d(names, block, counts, threshold)
+    else:
+        chosen, skipped = fixed_d(names, counts, d, threshold)
+    diffed, widths = differentiate(block, chosen, threshold)
+    return Differenced(columns, chosen, widths, skipped, diffed)
+
+
+def difference_all(
+    tickers: pd.Index, matrix: np.ndarray, lengths: np.ndarray, d: float | None, threshold: float
+) -> Differenced:
+    """difference_block over every ticker, in blocks on STRATENGINE_COMPUTE_THREADS threads (the FFTs, the batched
+    ADF regressions and the window products are numpy's, without the GIL)."""
+    blocks = [c for c in np.array_split(np.arange(len(tickers)), BLOCKS_PER_THREAD * compute_threads()) if len(c)]
+    parts = list(ordered_map(lambda c: difference_block(tickers, matrix, lengths, c, d, threshold), blocks))
+    diffed = np.full(matrix.shape, np.nan)
+    chosen, widths, skipped = np.full(len(tickers), np.nan), np.zeros(len(tickers), dtype=np.int64), {}
+    for part in parts:
+        diffed[:, part.columns], chosen[part.columns], widths[part.columns] = part.diffed, part.chosen, part.widths
+        skipped |= part.skipped
+    return Differenced(np.arange(len(tickers)), chosen, widths, skipped, diffed)
+
+
+def frac_diff_table(days: pd.DatetimeIndex, tickers: pd.Index, day: np.ndarray, done: Differenced) -> pa.Table:
+    """Rows (ticker, date, d, width, value) of every finite differentiated value, as an Arrow table."""
+    position, col = np.nonzero(np.isfinite(done.diffed))
+    return pa.table(
+        {
+            "ticker": pa.DictionaryArray.from_arrays(col.astype(np.int32), pa.array(tickers.astype(str))),
+            "date": pa.array(days.values.astype("datetime64[D]")).take(day[position, col]),
+            "d": done.chosen[col],
+            "width": done.widths[col].astype(np.int32),
+            "value": done.diffed[position, col],
+        }
+    )
 
 
 def _log_skips(context: AssetExecutionContext, skipped: dict[str, str]) -> dict[str, str]:
@@ -99,41 +152,29 @@ def frac_diff(
     keys = partition_tickers(context)
     d, threshold = settings.fixed_fracdiff_d(), settings.checked_fracdiff_threshold()
     with warehouse.session() as store:
-        rows = store.read(
-            "prices", isin("ticker", keys), columns=["ticker", "date", "close"], order_by=["ticker", "date"]
-        )
-    tickers, matrix, position, codes = observation_matrix(rows)
-    lengths = np.bincount(codes, minlength=len(tickers))
-    chosen, skipped = choose_d(context, tickers, matrix, lengths, d, threshold)
-    skipped |= {t: "no prices" for t in sorted(set(keys) - set(tickers))}
+        days, tickers, close = price_panel(store, keys)
+    matrix, day, lengths = observations(close)
+    started = time.perf_counter()
+    done = difference_all(tickers, matrix, lengths, d, threshold)
+    if d is None and len(tickers):
+        context.log.info(f"d search and differencing: {(time.perf_counter() - started) / len(tickers):.4f} s a ticker")
+    skipped = done.skipped | {t: "no prices" for t in sorted(set(keys) - set(tickers))}
     shown = _log_skips(context, skipped)
-    diffed, widths = differentiate(matrix, chosen, threshold)
-    values = diffed[position, codes]
-    keep = np.isfinite(values)
-    table = pd.DataFrame(
-        {
-            "ticker": np.asarray(tickers, dtype=object)[codes[keep]],
-            "date": rows["date"].to_numpy()[keep],
-            "d": chosen[codes[keep]],
-            "width": widths[codes[keep]],
-            "value": values[keep],
-        }
-    )
     with warehouse.session() as store:
         with store.transaction():
-            written = store.replace("frac_diff", table, isin("ticker", keys))
+            written = store.replace("frac_diff", frac_diff_table(days, tickers, day, done), isin("ticker", keys))
             settle(store, "frac_diff", keys)
         valid = stored_check("frac_diff_valid", store, "frac_diff", FracDiffModel, isin("ticker", keys))
     return MaterializeResult(
         metadata={
             "rows": written,
             "tickers": len(keys),
-            "tickers_written": int(np.isfinite(chosen).sum()),
+            "tickers_written": int(np.isfinite(done.chosen).sum()),
             "skipped": MetadataValue.json(shown),
             "skipped_count": len(skipped),
             "d_setting": "auto" if d is None else str(d),
             "threshold": threshold,
-            **summary_metadata(tickers, chosen, widths, memory_kept(diffed, matrix)),
+            **summary_metadata(tickers, done.chosen, done.widths, memory_kept(done.diffed, matrix)),
         },
         check_results=[valid],
     )
