@@ -38,25 +38,44 @@ def action_problems(actions: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.Ser
 
 
 def basis_segments(closes: pd.DataFrame, actions: pd.DataFrame, covered: set[str]) -> tuple[pd.DataFrame, dict]:
-    """Each name's F as runs of days (SEGMENT_COLUMNS), and the names without a basis with why. `closes`: date,
-    ticker, close (adjusted), as_traded_close (NaN where unknown); `actions`: ticker, ex_date, split_ratio,
-    dividend (as paid); `covered`: the names whose actions are complete."""
-    segments, missing = [], {}
-    by_ticker = dict(tuple(actions.groupby("ticker"))) if len(actions) else {}
-    for ticker, rows in closes.sort_values(["ticker", "date"]).groupby("ticker", sort=True):
-        dates, close = pd.DatetimeIndex(rows["date"]), rows["close"].to_numpy(dtype=float)
-        as_traded = rows["as_traded_close"].to_numpy(dtype=float)
-        if np.isfinite(as_traded).all():
-            factor, source = as_traded / close, "as_traded"
-        elif ticker in covered:
-            own = by_ticker.get(ticker, actions.iloc[0:0])
-            factor, source = factor_from_actions(dates, close, own), "corporate_actions"
-        else:
-            missing[str(ticker)] = "adjusted prices only and no corporate actions landed"
+    """basis_segments_of_panel for rows (date, ticker, close, as_traded_close) instead of panels."""
+    close = closes.pivot(index="date", columns="ticker", values="close").sort_index()
+    as_traded = closes.pivot(index="date", columns="ticker", values="as_traded_close").reindex_like(close)
+    days = pd.DatetimeIndex(close.index)
+    return basis_segments_of_panel(
+        days, close.columns, close.to_numpy(float), as_traded.to_numpy(float), actions, covered
+    )
+
+
+def basis_segments_of_panel(
+    days: pd.DatetimeIndex,
+    tickers: pd.Index,
+    close: np.ndarray,
+    as_traded: np.ndarray,
+    actions: pd.DataFrame,
+    covered: set[str],
+) -> tuple[pd.DataFrame, dict]:
+    """Each name's F as runs of days (SEGMENT_COLUMNS, by ticker and first day), and the names without a basis with
+    why. `close` (adjusted) and `as_traded` (NaN where unknown) are day x ticker panels, a name's rows where its
+    close is finite; `actions`: ticker, ex_date, split_ratio, dividend (as paid); `covered`: the names whose actions
+    are complete. F from the as-traded closes is one vectorized pass over every such name; from actions, a few
+    steps per name."""
+    has = np.isfinite(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(has, as_traded / close, np.nan)
+    traded = has.any(axis=0) & ~(has & ~np.isfinite(as_traded)).any(axis=0)
+    missing, by_ticker = {}, dict(tuple(actions.groupby("ticker"))) if len(actions) else {}
+    source = np.where(traded, "as_traded", "corporate_actions").astype(object)
+    for col in np.flatnonzero(has.any(axis=0) & ~traded):
+        ticker = str(tickers[col])
+        if ticker not in covered:
+            missing[ticker] = "adjusted prices only and no corporate actions landed"
             continue
-        segments.append(_runs(str(ticker), dates, factor, source))
-    frame = pd.concat(segments, ignore_index=True) if segments else pd.DataFrame(columns=SEGMENT_COLUMNS)
-    return frame, missing
+        rows = np.flatnonzero(has[:, col])
+        own = by_ticker.get(ticker, actions.iloc[0:0])
+        factor[rows, col] = factor_from_actions(days[rows], close[rows, col], own)
+    keep = has.any(axis=0) & ~np.isin(np.asarray(tickers, dtype=str), list(missing))
+    return _runs(days, tickers, factor, has, keep, source), missing
 
 
 def factor_from_actions(dates: pd.DatetimeIndex, close: np.ndarray, actions: pd.DataFrame) -> np.ndarray:
@@ -73,19 +92,28 @@ def factor_from_actions(dates: pd.DatetimeIndex, close: np.ndarray, actions: pd.
     return factor
 
 
-def _runs(ticker: str, dates: pd.DatetimeIndex, factor: np.ndarray, source: str) -> pd.DataFrame:
-    """Consecutive days of (nearly) the same F as one segment each."""
-    breaks = np.flatnonzero(np.abs(factor[1:] / factor[:-1] - 1) > SAME_FACTOR) + 1
-    starts = np.concatenate([[0], breaks])
-    ends = np.concatenate([breaks - 1, [len(dates) - 1]])
+def _runs(
+    days: pd.DatetimeIndex, tickers: pd.Index, factor: np.ndarray, has: np.ndarray, keep: np.ndarray, source: np.ndarray
+) -> pd.DataFrame:
+    """Each kept name's consecutive rows of (nearly) the same F as one segment each, by ticker and first day."""
+    col, row = np.nonzero((has & keep).T)  # name by name, each name's rows in date order
+    if not len(row):
+        return pd.DataFrame(columns=SEGMENT_COLUMNS)
+    values = factor[row, col]
+    new_name = np.r_[True, col[1:] != col[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.r_[False, np.abs(values[1:] / values[:-1] - 1) > SAME_FACTOR]
+    starts = np.flatnonzero(new_name | moved)
+    ends = np.r_[starts[1:] - 1, len(row) - 1]
     return pd.DataFrame(
         {
-            "ticker": ticker,
-            "first_date": dates[starts],
-            "last_date": dates[ends],
-            "factor": factor[starts],
-            "source": source,
-        }
+            "ticker": np.asarray(tickers, dtype=object)[col[starts]],
+            "first_date": days[row[starts]],
+            "last_date": days[row[ends]],
+            "factor": values[starts],
+            "source": source[col[starts]],
+        },
+        columns=SEGMENT_COLUMNS,
     )
 
 

@@ -7,7 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quant.basis import EARLY_PERIOD_DAYS, basis_matrix, basis_segments, factor_on
+from quant.basis import (
+    EARLY_PERIOD_DAYS,
+    SEGMENT_COLUMNS,
+    basis_matrix,
+    basis_segments,
+    basis_segments_of_panel,
+    factor_on,
+)
 from quant.factors.registry import FactorInputs
 from stratengine_assets.research.point_in_time import signals_point_in_time
 from tests.helpers import check_context, long_factors
@@ -196,3 +203,19 @@ def test_factor_on_answers_every_ask_as_the_one_by_one_rule():
     ]
     assert np.array_equal(found, np.array(expected), equal_nan=True)
     assert np.isfinite(found).sum() > 100 and np.isnan(found[tickers.to_numpy() == "Z"]).all()
+
+
+def test_segments_of_a_panel_with_no_basis_anywhere_are_empty_and_every_name_is_listed():
+    days = pd.bdate_range("2020-01-02", periods=4)
+    close = np.array([[10.0, 20.0], [11.0, np.nan], [12.0, 21.0], [np.nan, 22.0]])
+    as_traded = np.full(close.shape, np.nan)
+    as_traded[:, 1] = close[:, 1] * 2  # only the second name ships as-traded closes
+    none, missing = basis_segments_of_panel(
+        days, pd.Index(["AAA", "BBB"]), close, np.full(close.shape, np.nan), pd.DataFrame(), set()
+    )
+    assert none.empty and list(none.columns) == SEGMENT_COLUMNS and set(missing) == {"AAA", "BBB"}
+    some, missing = basis_segments_of_panel(days, pd.Index(["AAA", "BBB"]), close, as_traded, pd.DataFrame(), set())
+    assert set(missing) == {"AAA"}
+    assert some.to_dict("records") == [
+        {"ticker": "BBB", "first_date": days[0], "last_date": days[3], "factor": 2.0, "source": "as_traded"}
+    ]  # one run over the name's own rows, its missing day skipped

@@ -12,7 +12,7 @@ from dagster import (
     MetadataValue,
 )
 
-from quant.basis import SEGMENT_COLUMNS, basis_segments
+from quant.basis import SEGMENT_COLUMNS, basis_segments_of_panel
 from quant.calendar import trading_days
 from resources import WarehouseResource
 from resources.settings import calendar_start
@@ -20,6 +20,7 @@ from storage.models import PriceBasisModel
 from storage.warehouse import Warehouse, isin
 from stratengine_assets.common.checks import schema_check
 from stratengine_assets.common.policies import ticker_asset
+from stratengine_assets.common.price_panels import ticker_price_panels
 from stratengine_assets.common.staleness import mark, settle
 from stratengine_assets.common.ticker_range import partition_tickers
 from stratengine_assets.ingestion.corporate_actions import corporate_actions
@@ -102,10 +103,10 @@ def price_basis(context: AssetExecutionContext, warehouse: WarehouseResource) ->
     are not computed for it, and the metadata lists it with why."""
     keys = partition_tickers(context)
     with warehouse.session() as store:
-        closes = store.read("prices", isin("ticker", keys), columns=["date", "ticker", "close", "as_traded_close"])
+        days, tickers, (close, as_traded) = ticker_price_panels(store, keys, ["close", "as_traded_close"])
         actions = store.read("corporate_actions", isin("ticker", keys))
         covered = set(store.read("actions_coverage", isin("ticker", keys), columns=["ticker"])["ticker"])
-        segments, missing = basis_segments(closes, actions, covered)
+        segments, missing = basis_segments_of_panel(days, tickers, close, as_traded, actions, covered)
         with store.transaction():
             old = store.read("price_basis", isin("ticker", keys))
             written = store.replace("price_basis", segments, isin("ticker", keys))

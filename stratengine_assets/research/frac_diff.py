@@ -15,14 +15,14 @@ from dagster import (
     MetadataValue,
 )
 
-from quant.calendar import trading_days
 from quant.fracdiff import differentiate, fixed_d, memory_kept, observations, searched_d
 from resources import PipelineSettings, WarehouseResource
 from resources.settings import compute_threads
 from storage.models import FracDiffModel
-from storage.warehouse import Warehouse, isin
+from storage.warehouse import isin
 from stratengine_assets.common.checks import stored_check
 from stratengine_assets.common.policies import ticker_asset
+from stratengine_assets.common.price_panels import ticker_price_panels
 from stratengine_assets.common.staleness import settle
 from stratengine_assets.common.threads import ordered_map
 from stratengine_assets.common.ticker_range import partition_tickers
@@ -30,16 +30,6 @@ from stratengine_assets.common.ticker_range import partition_tickers
 PER_TICKER_METADATA = 10
 SHOWN_SKIPS = 100
 BLOCKS_PER_THREAD = 2  # ticker blocks a thread takes in turn: a block's search stops when its last d is found
-
-
-def price_panel(store: Warehouse, keys: list[str]) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
-    """The trading days and tickers (of `keys`) with prices, and their closes as a (day x ticker) panel."""
-    first, last = store.span("prices", "date", isin("ticker", keys))
-    if first is None:
-        return pd.DatetimeIndex([]), pd.Index([]), np.empty((0, 0))
-    tickers = pd.Index(store.distinct("prices", ["ticker"], isin("ticker", keys))["ticker"])
-    days = trading_days(first, last)
-    return days, tickers, store.read_panel("prices", "close", days, tickers)
 
 
 def summary_metadata(tickers: pd.Index, chosen: np.ndarray, widths: np.ndarray, corr: np.ndarray) -> dict:
@@ -152,7 +142,7 @@ def frac_diff(
     keys = partition_tickers(context)
     d, threshold = settings.fixed_fracdiff_d(), settings.checked_fracdiff_threshold()
     with warehouse.session() as store:
-        days, tickers, close = price_panel(store, keys)
+        days, tickers, (close,) = ticker_price_panels(store, keys, ["close"])
     matrix, day, lengths = observations(close)
     started = time.perf_counter()
     done = difference_all(tickers, matrix, lengths, d, threshold)
