@@ -11,7 +11,7 @@ from quant.calendar import next_trading_day
 from quant.factors import FACTORS
 from quant.factors.math import winsorized_zscores
 from quant.strategies import Strategy
-from quant.walk_forward import Fit, ModelSpec, history_needed, walk_forward
+from quant.walk_forward import Fit, ModelSpec, history_needed, refit_blocks, walk_forward
 
 
 def model_spec(strategy: Strategy) -> ModelSpec:
@@ -35,6 +35,16 @@ def panel_groups(strategies: list[Strategy]) -> dict[tuple[str, tuple[str, ...]]
     for strategy in strategies:
         groups.setdefault((strategy.score_column, tuple(feature_names(strategy))), []).append(strategy)
     return groups
+
+
+def fit_days(strategies: list[Strategy], days: pd.DatetimeIndex) -> np.ndarray:
+    """Per day, whether some model strategy refits on it (its block starts there; the first day is never known
+    to); a run of days starting on one refits nothing of the run before."""
+    marked = np.zeros(len(days), dtype=bool)
+    for strategy in strategies:
+        blocks = refit_blocks(days, model_spec(strategy).refit_every)
+        marked[1:] |= blocks[1:] != blocks[:-1]
+    return marked
 
 
 def history_for(strategies: list[Strategy]) -> int:

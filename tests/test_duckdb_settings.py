@@ -1,5 +1,7 @@
 """DuckDB's memory limit and thread count are settings (issue 11: a memory limit for DuckDB), read in one place."""
 
+import os
+
 import pytest
 
 from resources.settings import build_resources, resolved_resources
@@ -23,3 +25,13 @@ def test_a_malformed_limit_is_refused_with_its_variable(monkeypatch):
     monkeypatch.setenv("STRATENGINE_DUCKDB_THREADS", "0")
     with pytest.raises(ValueError, match="STRATENGINE_DUCKDB_THREADS"):
         build_resources()
+
+
+def test_the_memory_limit_defaults_to_a_quarter_of_the_machine_at_most_3_gb(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRATENGINE_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.delenv("STRATENGINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    with resolved_resources()["warehouse"].get_connection() as conn:
+        limit = conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    expected = min(3e9, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 4)  # bytes
+    number, unit = limit.split()  # DuckDB shows it in MiB or GiB, one decimal
+    assert abs(float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] - expected) < 0.05 * expected

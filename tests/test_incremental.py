@@ -19,9 +19,12 @@ from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.common.windows import PRICE_REACH
 from stratengine_assets.ingestion.prices import prices
 from stratengine_assets.lineage.plan import INGESTION, ON_REQUEST
+from stratengine_assets.research.factor_evaluation import factor_evaluation
+from stratengine_assets.research.factors import factors
+from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
 from tests.helpers import ALL_ASSETS, STOOQ_HEADER, long_factors, range_context
-from tests.sandbox import Sandbox, differences
+from tests.sandbox import STRATEGIES, Sandbox, differences
 
 RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
 TICKER = "S00003"
@@ -375,22 +378,43 @@ def test_a_planner_run_of_a_built_month_writes_nothing_and_passes_its_checks(bas
     assert sandbox.query("SELECT count(*) AS n FROM prices").n[0] == before
 
 
-def test_factors_computed_in_chunks_of_sessions_equal_one_pass(base, tmp_path, monkeypatch):
-    """factors computes and writes a run's days a chunk of sessions at a time (bounded memory at 20 years x 5,000
-    names), each chunk reading its own look-back: any chunk size gives the rows one pass gives."""
-    from stratengine_assets.research import factors as factors_module
+MODEL_STRATEGY = """
+[strategies.ridge_ls]
+signal_model = "ridge"
+construction = "mean_variance"
+long_only = false
+net_exposure = 0.0
+gross_leverage = 2.0
+max_weight = 0.3
+candidates = 20
+covariance_lookback = 60
+risk_factors = 3
 
-    sandbox = base.clone(tmp_path / "project")
-    days = sandbox.market.history_days
-    whole = sandbox.query("SELECT * FROM factors ORDER BY date, ticker")
-    monkeypatch.setattr(factors_module, "CHUNK_SESSIONS", 7)
-    with sandbox.opened() as (_, resources, _):
-        factors_module.factors(
-            range_context(str(days[0].date()), str(days[-1].date()), warehouse=resources["warehouse"])
-        )
-    chunked = sandbox.query("SELECT * FROM factors ORDER BY date, ticker")
-    assert len(whole) and whole.drop(columns=["date", "ticker"]).notna().any().all()
-    pd.testing.assert_frame_equal(whole, chunked)
+[strategies.ridge_ls.model]
+horizon = 5
+embargo = 5
+train_window = 40
+refit_every = 5
+min_train_samples = 100
+"""
+
+
+def test_a_history_built_in_passes_of_a_few_sessions_equals_one_pass(tmp_path, monkeypatch):
+    """factors, signals (a walk-forward model among them) and factor_evaluation build a long run
+    STRATENGINE_PASS_SESSIONS days a pass (bounded memory at 20 years x 5,000 names), each pass reading its own
+    look-back: passes of 7 sessions write the rows one pass wrote, table for table."""
+    whole = Sandbox(tmp_path / "whole", STRATEGIES + MODEL_STRATEGY)
+    whole.synth()
+    assert not whole.update().failed
+    passes = whole.clone(tmp_path / "passes")
+    first, last = (str(day.date()) for day in whole.market.history_days[[0, -1]])
+    monkeypatch.setenv("STRATENGINE_PASS_SESSIONS", "7")
+    with passes.opened() as (_, resources, _):
+        for asset in (factors, signals, factor_evaluation):
+            asset(range_context(first, last, warehouse=resources["warehouse"], settings=resources["settings"]))
+    tables = ("factors", "signals", "signal_model_fits", "factor_evaluation_daily")
+    assert all(len(whole.query(f"SELECT * FROM {table} LIMIT 1")) for table in tables)
+    assert differences(passes, whole, tables) == {}
 
 
 def test_a_composite_signal_is_the_weighted_mean_of_the_scores_a_name_has(base):

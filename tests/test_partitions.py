@@ -8,7 +8,7 @@ from dagster import BackfillPolicy, Failure, TimeWindowPartitionsDefinition
 from partitions import month_key, month_span, ticker_group_partitions, trading_month_partitions
 from partitions.definitions import build_trading_month_partitions
 from quant.calendar import month_end_trading_days, next_trading_day, shift_trading_days, trading_days
-from stratengine_assets.common.partition_range import day_bounds, spans
+from stratengine_assets.common.partition_range import day_bounds, pieces, spans
 from stratengine_assets.common.ticker_range import ticker_bounds
 from stratengine_assets.common.windows import READS, reads
 from stratengine_assets.ingestion.fundamentals import fundamentals
@@ -107,3 +107,15 @@ def test_a_malformed_days_tag_fails_with_the_form_it_needs(text):
 def test_a_malformed_tickers_tag_fails_with_the_form_it_needs(text):
     with pytest.raises(Failure, match="two tickers in order"):
         ticker_bounds(text)
+
+
+def test_a_span_is_cut_into_pieces_on_the_marked_days_within_reach():
+    days = trading_days("2020-01-02", "2020-02-28")
+    cut = pieces((days[0], days[-1]), 8, lambda d: np.isin(np.arange(len(d)), [4, 9, 30]))
+    starts = [days.get_loc(first) for first, _ in cut]
+    assert starts[:3] == [0, 4, 9]  # on the marked days, each piece at most 8 sessions
+    assert all(len(trading_days(first, last)) <= 8 for first, last in cut)
+    assert cut[0][0] == days[0] and cut[-1][1] == days[-1]
+    covered = [d for first, last in cut for d in trading_days(first, last)]
+    assert covered == list(days)  # every day once, in order
+    assert pieces((days[0], days[-1]), 100) == [(days[0], days[-1])]

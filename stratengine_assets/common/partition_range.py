@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -108,6 +108,22 @@ def spans(days: pd.DatetimeIndex, wanted: np.ndarray, allowed: np.ndarray) -> li
         else:
             out.append([i, i])
     return [(days[a], days[b]) for a, b in out]
+
+
+def pieces(span: Span, sessions: int, cut_on: Callable[[pd.DatetimeIndex], np.ndarray] | None = None) -> list[Span]:
+    """The span cut into runs of at most `sessions` trading days, each cut on the latest day `cut_on` marks (a
+    boolean per day of the span) that keeps the run within that length, where one does: a model's fit days, so
+    no piece refits its predecessor's last model."""
+    days = trading_days(*span)
+    preferred = np.zeros(len(days), dtype=bool) if cut_on is None else np.asarray(cut_on(days), dtype=bool)
+    out, first = [], 0
+    while first < len(days):
+        stop = min(first + sessions, len(days))
+        inside = np.flatnonzero(preferred[first + 1 : stop + 1]) if stop < len(days) else np.array([], dtype=int)
+        stop = first + 1 + int(inside[-1]) if len(inside) else stop
+        out.append((days[first], days[stop - 1]))
+        first = stop
+    return out
 
 
 @contextlib.contextmanager

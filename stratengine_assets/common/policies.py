@@ -6,6 +6,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -18,9 +20,9 @@ from dagster import (
 )
 
 from partitions import ticker_group_partitions, trading_month_partitions
-from resources.settings import backfill_partitions_per_run
+from resources.settings import backfill_partitions_per_run, pass_sessions
 from stratengine_assets.common.metadata import column_schema, readable_result
-from stratengine_assets.common.partition_range import Span, building, work_spans
+from stratengine_assets.common.partition_range import Span, building, pieces, work_spans
 from stratengine_assets.common.ticker_range import building_tickers, run_tickers
 
 # the steps that write the warehouse; its limit is the instance's (deploy/dagster.yaml): 1 for a DuckDB file (its
@@ -58,10 +60,19 @@ def partitioned_asset(partitions: PartitionsDefinition, **kwargs: Any):
     return warehouse_asset(partitions_def=partitions, backfill_policy=backfill_policy(), **kwargs)
 
 
-def trading_day_asset(*, deps: Sequence[Any] = (), hold: bool = True, **kwargs: Any):
+def trading_day_asset(
+    *,
+    deps: Sequence[Any] = (),
+    hold: bool = True,
+    in_pieces: bool = False,
+    cut_on: Callable[[pd.DatetimeIndex], np.ndarray] | None = None,
+    **kwargs: Any,
+):
     """A warehouse asset partitioned by trading month whose compute builds trading days: it runs once per span of
     days its run builds (common/partition_range.py; `hold`: never on a day the hold rule keeps back), with
-    partition_dates() answering for that span."""
+    partition_dates() answering for that span. `in_pieces`: a span longer than STRATENGINE_PASS_SESSIONS is built
+    in pieces of at most that many sessions (each its own pass, reading its own look-back), cut where possible on
+    the days `cut_on` marks among a span's: memory stays at a piece's however long the history."""
 
     checks = [spec.name for spec in kwargs.get("check_specs", [])]
 
@@ -70,8 +81,9 @@ def trading_day_asset(*, deps: Sequence[Any] = (), hold: bool = True, **kwargs: 
         def by_spans(context: AssetExecutionContext, *args: Any, **kw: Any) -> Any:
             with (kw.get("warehouse") or context.resources.warehouse).session() as store:
                 found = work_spans(context, store, compute.__name__, hold)
+            work = [piece for span in found for piece in pieces(span, pass_sessions(), cut_on)] if in_pieces else found
             results = []
-            for span in found:
+            for span in work:
                 with building(span):
                     results.append(compute(context, *args, **kw))
             return merged(results, found, checks)

@@ -99,6 +99,7 @@ def _summary_metadata(summary: pd.DataFrame) -> dict:
 @trading_day_asset(
     group_name="research",
     kinds={"duckdb", "numpy"},
+    in_pieces=True,
     deps=[
         reads("factor_evaluation", factors),
         reads("factor_evaluation", signals),

@@ -1,7 +1,5 @@
 """factors: each factor's raw value, winsorized z-score and sector-neutral z-score per universe member and day."""
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -24,7 +22,7 @@ from quant.panel import daily_returns, forward_fill
 from resources import PipelineSettings, WarehouseResource
 from storage.schema import factor_column
 from storage.warehouse import Warehouse, at_most, between, isin
-from stratengine_assets.common.partition_range import partition_dates
+from stratengine_assets.common.partition_range import partition_dates, partition_days
 from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
 from stratengine_assets.common.windows import FACTOR_HISTORY, reads
@@ -33,10 +31,6 @@ from stratengine_assets.research.universe import universe
 
 PRICE_GAP_FILL_DAYS = 5
 SHOWN_NAMES = 50
-# trading days computed and committed per pass: memory stays at a chunk's (its inputs and 42 columns of its rows,
-# about 1 GB at 5,000 names) however long the history; each pass reads FACTOR_HISTORY sessions before its first day.
-# One transaction over ten years held every chunk's rows in memory until the commit (6.4 GB against 3.9 GB)
-CHUNK_SESSIONS = 504
 
 
 def load_inputs(
@@ -111,47 +105,24 @@ def factor_table(
     return pa.table(table), coverage
 
 
-def chunks(first: pd.Timestamp, last: pd.Timestamp, sessions: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """[first, last] cut into runs of at most `sessions` trading days."""
-    days = trading_days(first, last)
-    return [(days[i], days[min(i + sessions, len(days)) - 1]) for i in range(0, len(days), sessions)]
-
-
-@dataclass
-class Written:
-    """What a run's chunks wrote: rows, z-scores per factor, names seen and names with a price basis."""
-
-    rows: int = 0
-    coverage: dict[str, int] = field(default_factory=dict)
-    names: set[str] = field(default_factory=set)
-    based: set[str] = field(default_factory=set)
-
-    @property
-    def unbased(self) -> list[str]:
-        """Names with no price basis on any day written."""
-        return sorted(self.names - self.based)
-
-
-def write_chunk(
-    store: Warehouse, first: pd.Timestamp, last: pd.Timestamp, benchmark: str, written: Written
-) -> tuple[int, int]:
-    """Compute and append the factors of [first, last], adding what was written to `written`; the rows and
-    values written."""
+def write_factors(
+    store: Warehouse, first: pd.Timestamp, last: pd.Timestamp, benchmark: str
+) -> tuple[int, dict[str, int], list[str], int]:
+    """Compute and append the factors of [first, last]: the rows written, the z-scores per factor, the names
+    without a price basis and how many names."""
     days, tickers, inputs = load_inputs(store, first, last, benchmark)
     members = np.isfinite(store.read_panel("universe", "close", days, tickers))
     table, coverage = factor_table(days, tickers, inputs, members, sector_codes(store, tickers), first)
     if len(table):
         store.append("factors", table)
-    written.rows += len(table)
-    written.coverage = {name: written.coverage.get(name, 0) + n for name, n in coverage.items()}
-    written.names |= {str(t) for t in tickers}
-    written.based |= {str(t) for t in tickers[np.isfinite(inputs.basis[days >= first]).any(axis=0)]}
-    return len(table), sum(coverage.values())
+    unbased = [str(t) for t in tickers[~np.isfinite(inputs.basis[days >= first]).any(axis=0)]]
+    return len(table), coverage, unbased, len(tickers)
 
 
 @trading_day_asset(
     group_name="research",
     kinds={"duckdb", "numpy"},
+    in_pieces=True,
     deps=[
         universe,
         reads("factors", "prices"),
@@ -164,27 +135,21 @@ def factors(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
 ) -> MaterializeResult:
     """Each factor per universe member and day: raw value, its 1%/99% winsorized cross-sectional z-score, and
-    that z-score neutralized within GICS sectors. Days are computed and committed CHUNK_SESSIONS at a time, each
-    chunk settled with its rows (a crash keeps the chunks done); a chunk with universe rows but no factor value
-    fails the run."""
+    that z-score neutralized within GICS sectors. A long run builds STRATENGINE_PASS_SESSIONS days a pass, each
+    pass committed and settled with its rows (a crash keeps the passes done)."""
     first, last = partition_dates(context)
     benchmark = settings.strategy_book().universe.benchmark
-    written = Written()
-    with warehouse.session() as store:
-        for chunk_first, chunk_last in chunks(first, last, CHUNK_SESSIONS):
-            with store.transaction():
-                store.delete("factors", between("date", chunk_first, chunk_last))
-                rows, values = write_chunk(store, chunk_first, chunk_last, benchmark, written)
-                if rows and not values:
-                    span = f"{chunk_first.date()}..{chunk_last.date()}"
-                    raise Failure(f"factors: {rows:,} universe rows in {span} but no factor value")
-                settle(store, "factors", list(trading_days(chunk_first, chunk_last).strftime("%Y-%m-%d")))
-    unbased = written.unbased
+    with warehouse.session() as store, store.transaction():
+        store.delete("factors", between("date", first, last))
+        rows, coverage, unbased, names = write_factors(store, first, last, benchmark)
+        if rows and not any(coverage.values()):
+            raise Failure(f"factors: {rows:,} universe rows in {first.date()}..{last.date()} but no factor value")
+        settle(store, "factors", partition_days(context))
     return MaterializeResult(
         metadata={
-            "rows": written.rows,
-            "names": len(written.names),
-            "values_by_factor": MetadataValue.json(written.coverage),
+            "rows": rows,
+            "names": names,
+            "values_by_factor": MetadataValue.json(coverage),
             "names_without_price_basis": len(unbased),
             "without_price_basis": MetadataValue.md(
                 f"size, book_to_price and earnings_yield not computed (adjusted prices only, no corporate "

@@ -12,9 +12,10 @@ from dagster import (
 )
 
 from quant.calendar import sessions_around, shift_trading_days, trading_days
-from quant.model_signals import history_for, panel_groups, predicted_signals
+from quant.model_signals import fit_days, history_for, panel_groups, predicted_signals
 from quant.strategies import Strategy
 from resources import PipelineSettings, WarehouseResource
+from resources.settings import pipeline_settings
 from storage.schema import factor_column
 from storage.warehouse import Warehouse, between, eq
 from stratengine_assets.common.partition_range import partition_dates, partition_days
@@ -53,9 +54,17 @@ def model_signal_rows(
     return out
 
 
+def model_fit_days(days: pd.DatetimeIndex) -> np.ndarray:
+    """The days a model strategy refits on, where a run of signals is best cut."""
+    book = pipeline_settings(resolved=True).strategy_book()
+    return fit_days([s for s in book.strategies.values() if s.signal_model], days)
+
+
 @trading_day_asset(
     group_name="research",
     kinds={"duckdb"},
+    in_pieces=True,
+    cut_on=model_fit_days,
     deps=[
         reads("signals", factors),
         reads("signals", "prices"),
