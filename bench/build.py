@@ -207,6 +207,7 @@ def run_phase(phase: str, args: argparse.Namespace, workdir: Path, env: dict[str
     code, rss = spawn(command, env)
     wall = time.perf_counter() - started
     outcome = json.loads(result_path(workdir, phase).read_text()) if code == 0 else {}
+    rss = max([rss, *outcome.get("step_peaks", {}).values()])  # the steps reset the high-water mark wait4 reads
     print(f"== {phase} {'finished' if code == 0 else f'FAILED (exit {code})'} in {wall:.1f}s, peak RSS {rss:.0f} MB")
     return {**outcome, "exit": code, "wall": wall, "peak_rss_mb": rss}
 
