@@ -98,17 +98,42 @@ def minimum_d(
 def observations(close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From a (day x ticker) panel of closes (NaN where a ticker has no row): the (observation x ticker) log closes,
     each ticker's own rows moved up in date order (NaN after its history ends, and for a non-positive close), each
-    observation's day (row of the panel; -1 where there is none), and the observations per ticker."""
-    has = np.isfinite(close)
-    lengths = has.sum(axis=0)
-    row, col = np.nonzero(has)
-    position = (np.cumsum(has, axis=0) - 1)[row, col]
+    observation's day (row of the panel; -1 where there is none), and the observations per ticker. Worked ticker
+    by ticker on the transposed mask, where a running count along a row is a contiguous pass."""
+    held = np.ascontiguousarray(np.isfinite(close).T)
+    col, row = np.nonzero(held)
+    position = (np.cumsum(held, axis=1, dtype=np.int64) - 1)[held]
+    lengths = held.sum(axis=1)
     matrix = np.full((int(lengths.max(initial=0)), close.shape[1]), np.nan)
     day = np.full(matrix.shape, -1, dtype=np.int64)
+    values = close[row, col]
     with np.errstate(divide="ignore", invalid="ignore"):
-        matrix[position, col] = np.where(close[row, col] > 0, np.log(close[row, col]), np.nan)
+        matrix[position, col] = np.where(values > 0, np.log(values), np.nan)
     day[position, col] = row
     return matrix, day, lengths
+
+
+def search_before(last_days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The day each ticker's d search stops before: the first of the month of its latest price. The search sees
+    the ticker's history through the end of the previous month, so a new day within a month leaves d (and every
+    value before the day) as it was, and d is chosen afresh once a month."""
+    return pd.DatetimeIndex(last_days).to_period("M").to_timestamp()
+
+
+def extend(matrix: np.ndarray, start_rows: np.ndarray, stop_rows: np.ndarray, d: float, threshold: float) -> np.ndarray:
+    """fracdiff of each column c at its observations start_rows[c] .. stop_rows[c] - 1 (NaN elsewhere), each a window
+    product over the observations before it: the values a new day adds to a series whose earlier values stand.
+    Only those cells are computed (a day's work, not the history's)."""
+    weights = fracdiff_weights(d, threshold)
+    out = np.full(matrix.shape, np.nan)
+    counts = np.maximum(stop_rows - start_rows, 0)
+    col = np.repeat(np.arange(matrix.shape[1]), counts)
+    row = np.repeat(start_rows, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    full = row >= len(weights) - 1
+    row, col = row[full], col[full]
+    windows = matrix[row[:, None] - np.arange(len(weights))[None, :], col[:, None]]  # newest observation first
+    out[row, col] = windows @ weights
+    return out
 
 
 def fixed_d(tickers: pd.Index, lengths: np.ndarray, d: float, threshold: float) -> tuple[np.ndarray, dict[str, str]]:

@@ -252,6 +252,24 @@ class FracDiffModel(_Table):
         unique = ["ticker", "date"]
 
 
+class FracDiffStateModel(_Table):
+    """What each ticker's stored series was made from: d (NULL where none was found), the window, the day its d
+    search stopped before, its last price, a checksum of its price rows (date, close) up to it, and how many
+    frac_diff rows the series holds."""
+
+    ticker: Series[str] = pa.Field(str_matches=f"^{TICKER_PATTERN}$")
+    d: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    width: Series[int] = pa.Field(ge=0)
+    search_before: Series[pd.Timestamp]
+    last_date: Series[pd.Timestamp]
+    price_rows: Series[int] = pa.Field(ge=1)
+    price_checksum: Series[np.uint64]
+    value_rows: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        unique = ["ticker"]
+
+
 class BacktestEventsModel(_Table):
     strategy_id: Series[str]
     date: Series[pd.Timestamp]
@@ -415,6 +433,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "factor_evaluation_daily": FactorEvaluationDailyModel,
     "factor_evaluation": FactorEvaluationModel,
     "frac_diff": FracDiffModel,
+    "frac_diff_state": FracDiffStateModel,
     "backtest_returns": BacktestReturnsModel,
     "backtest_events": BacktestEventsModel,
     "backtest_metrics": BacktestMetricsModel,

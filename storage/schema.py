@@ -109,6 +109,10 @@ TABLES: dict[str, str] = {
     "frac_diff": """
         ticker VARCHAR NOT NULL, date DATE NOT NULL, d DOUBLE NOT NULL, width INTEGER NOT NULL,
         value DOUBLE NOT NULL""",
+    "frac_diff_state": """
+        ticker VARCHAR NOT NULL, d DOUBLE, width INTEGER NOT NULL, search_before DATE NOT NULL,
+        last_date DATE NOT NULL, price_rows BIGINT NOT NULL, price_checksum UBIGINT NOT NULL,
+        value_rows BIGINT NOT NULL""",
     "backtest_grid": """
         strategy_id VARCHAR NOT NULL, run_id INTEGER NOT NULL, hyperparameters JSON NOT NULL, start_date DATE NOT NULL,
         end_date DATE NOT NULL, total_return DOUBLE, cagr DOUBLE, annual_volatility DOUBLE, sharpe DOUBLE,

@@ -215,6 +215,11 @@ class Warehouse(ABC):
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
         """Each ticker's latest close on or before the day, by ticker."""
 
+    @abstractmethod
+    def price_fingerprints(self, through: pd.DataFrame) -> pd.DataFrame:
+        """(ticker, rows, checksum) of each ticker's price rows up to its date in `through` (ticker, through):
+        how many, and a checksum of their (date, close) that any change to them changes (0 for none)."""
+
     # -- research --------------------------------------------------------------------------------------------
 
     @abstractmethod

@@ -10,6 +10,7 @@ from quant.adf import adf_tstats, critical_tstat
 from quant.fracdiff import (
     D_CANDIDATES,
     convolved,
+    extend,
     fracdiff,
     fracdiff_weights,
     minimum_d,
@@ -226,7 +227,8 @@ def test_asset_writes_the_directly_computed_series(project, monkeypatch, setting
     assert set(rows["ticker"]) == {"AAA", "BBB"}
     for ticker in ("AAA", "BBB"):
         log_close = np.log(closes[ticker].to_numpy())
-        d = minimum_d(log_close) if setting == "auto" else 0.4
+        searched = closes[ticker].index < pd.Timestamp("2017-12-01")  # d: the history before the latest month
+        d = minimum_d(log_close[searched]) if setting == "auto" else 0.4
         expected = fracdiff(log_close, d)
         keep = np.isfinite(expected)
         got = rows[rows["ticker"] == ticker]
@@ -291,3 +293,16 @@ def test_a_group_partition_builds_its_tickers_and_a_planner_run_only_the_unbuilt
     assert materialize([frac_diff], instance=instance, resources=project, tags=planned).success
     with project["warehouse"].session() as store:
         assert store.count("built_partitions") == 4
+
+
+def test_extend_computes_only_the_asked_cells_and_they_are_fracdiff():
+    x = np.cumsum(np.random.default_rng(5).normal(size=(700, 4)), axis=0)
+    x[650, 1] = np.nan  # a hole: the windows over it give no value
+    x[690:, 3] = np.nan  # a series that ended
+    full = fracdiff(x, 0.3)
+    start, stop = np.array([695, 600, 10, 650]), np.array([700, 700, 12, 690])
+    got = extend(x, start, stop, 0.3, 1e-4)
+    asked = (np.arange(700)[:, None] >= start) & (np.arange(700)[:, None] < stop)
+    assert np.isnan(got[~asked]).all()
+    assert np.allclose(got[asked], full[asked], rtol=0, atol=1e-12, equal_nan=True)
+    assert np.isfinite(got[asked]).sum() == np.isfinite(full[asked]).sum() > 0

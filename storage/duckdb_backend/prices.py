@@ -158,6 +158,13 @@ SELECT ticker, close FROM prices WHERE {member_of("ticker")} AND date <= ?
 QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) = 1
 """
 
+FINGERPRINTS_SQL = """
+SELECT t.ticker, count(p.date) AS rows,
+       coalesce(bit_xor(hash(p.date, p.close)) FILTER (WHERE p.date IS NOT NULL), 0)::UBIGINT AS checksum
+FROM fingerprint_through t LEFT JOIN prices p ON p.ticker = t.ticker AND p.date <= t.through
+GROUP BY t.ticker ORDER BY t.ticker
+"""
+
 
 class PriceQueries(Session):
     """The price validation rules and the price reads that are more than a filter."""
@@ -201,3 +208,8 @@ class PriceQueries(Session):
     def latest_closes(self, tickers: Sequence[str], on_or_before: Day) -> pd.Series:
         rows = self.conn.execute(LATEST_CLOSES_SQL, [list(tickers), on_or_before]).df()
         return rows.set_index("ticker")["close"]
+
+    def price_fingerprints(self, through: pd.DataFrame) -> pd.DataFrame:
+        frame = through[["ticker", "through"]].astype({"ticker": str, "through": "datetime64[ns]"})
+        with self.registered(fingerprint_through=frame):
+            return self.conn.execute(FINGERPRINTS_SQL).df()

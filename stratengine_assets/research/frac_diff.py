@@ -1,11 +1,11 @@
 """frac_diff: fractionally differentiated log prices per ticker, stationary series that keep memory of the level."""
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from dagster import (
     AllPartitionMapping,
     AssetCheckSpec,
@@ -15,21 +15,39 @@ from dagster import (
     MetadataValue,
 )
 
-from quant.fracdiff import differentiate, fixed_d, memory_kept, observations, searched_d
+from quant.fracdiff import memory_kept
 from resources import PipelineSettings, WarehouseResource
-from resources.settings import compute_threads
 from storage.models import FracDiffModel
-from storage.warehouse import isin
+from storage.warehouse import at_least, isin
 from stratengine_assets.common.checks import stored_check
 from stratengine_assets.common.policies import ticker_asset
 from stratengine_assets.common.price_panels import ticker_price_panels
 from stratengine_assets.common.staleness import settle
-from stratengine_assets.common.threads import ordered_map
 from stratengine_assets.common.ticker_range import partition_tickers
+from stratengine_assets.research.frac_diff_work import (
+    Differenced,
+    History,
+    extendable,
+    extended,
+    merged,
+    recompute,
+    state_table,
+    value_table,
+)
 
 PER_TICKER_METADATA = 10
 SHOWN_SKIPS = 100
-BLOCKS_PER_THREAD = 2  # ticker blocks a thread takes in turn: a block's search stops when its last d is found
+
+
+def kept_memory(history: History, done: Differenced, whole: np.ndarray) -> np.ndarray:
+    """Per ticker the correlation of its series with the level, for the series computed whole (NaN for the others)."""
+    corr = np.full(len(history.tickers), np.nan)
+    corr[whole] = memory_kept(done.diffed[:, whole], history.matrix[:, whole])
+    return corr
+
+
+def first_day(values: pa.Table) -> pd.Timestamp:
+    return pd.Timestamp(pc.min(values["date"]).as_py())
 
 
 def summary_metadata(tickers: pd.Index, chosen: np.ndarray, widths: np.ndarray, corr: np.ndarray) -> dict:
@@ -40,7 +58,8 @@ def summary_metadata(tickers: pd.Index, chosen: np.ndarray, widths: np.ndarray, 
     if done.sum() <= PER_TICKER_METADATA:
         metadata = {}
         for ticker, d, width, c in zip(tickers[done], chosen[done], widths[done], corr[done], strict=True):
-            metadata |= {f"{ticker}/d": float(d), f"{ticker}/width": int(width), f"{ticker}/memory_corr": float(c)}
+            metadata |= {f"{ticker}/d": float(d), f"{ticker}/width": int(width)}
+            metadata |= {f"{ticker}/memory_corr": float(c)} if np.isfinite(c) else {}
         return metadata
     return {
         "d_min": float(chosen[done].min()),
@@ -48,63 +67,10 @@ def summary_metadata(tickers: pd.Index, chosen: np.ndarray, widths: np.ndarray, 
         "d_max": float(chosen[done].max()),
         "width_median": float(np.median(widths[done])),
         "width_max": int(widths[done].max()),
-        "memory_corr_median": float(np.nanmedian(corr[done])),
-        "memory_corr_min": float(np.nanmin(corr[done])),
-    }
-
-
-@dataclass(frozen=True)
-class Differenced:
-    """One block of tickers: each one's d (NaN where skipped) and window width, the skips with why, and the
-    (observation x ticker) differentiated series."""
-
-    columns: np.ndarray
-    chosen: np.ndarray
-    widths: np.ndarray
-    skipped: dict[str, str]
-    diffed: np.ndarray
-
-
-def difference_block(
-    tickers: pd.Index, matrix: np.ndarray, lengths: np.ndarray, columns: np.ndarray, d: float | None, threshold: float
-) -> Differenced:
-    """d (fixed, or the searched minimum) and the differentiated series of the tickers at `columns`: each column's
-    result is its own, whichever columns share the block."""
-    block, names, counts = matrix[:, columns], tickers[columns], lengths[columns]
-    if d is None:
-        chosen, skipped, _ = searched_d(names, block, counts, threshold)
-    else:
-        chosen, skipped = fixed_d(names, counts, d, threshold)
-    diffed, widths = differentiate(block, chosen, threshold)
-    return Differenced(columns, chosen, widths, skipped, diffed)
-
-
-def difference_all(
-    tickers: pd.Index, matrix: np.ndarray, lengths: np.ndarray, d: float | None, threshold: float
-) -> Differenced:
-    """difference_block over every ticker, in blocks on STRATENGINE_COMPUTE_THREADS threads (the FFTs, the batched
-    ADF regressions and the window products are numpy's, without the GIL)."""
-    blocks = [c for c in np.array_split(np.arange(len(tickers)), BLOCKS_PER_THREAD * compute_threads()) if len(c)]
-    parts = list(ordered_map(lambda c: difference_block(tickers, matrix, lengths, c, d, threshold), blocks))
-    diffed = np.full(matrix.shape, np.nan)
-    chosen, widths, skipped = np.full(len(tickers), np.nan), np.zeros(len(tickers), dtype=np.int64), {}
-    for part in parts:
-        diffed[:, part.columns], chosen[part.columns], widths[part.columns] = part.diffed, part.chosen, part.widths
-        skipped |= part.skipped
-    return Differenced(np.arange(len(tickers)), chosen, widths, skipped, diffed)
-
-
-def frac_diff_table(days: pd.DatetimeIndex, tickers: pd.Index, day: np.ndarray, done: Differenced) -> pa.Table:
-    """Rows (ticker, date, d, width, value) of every finite differentiated value, as an Arrow table."""
-    position, col = np.nonzero(np.isfinite(done.diffed))
-    return pa.table(
-        {
-            "ticker": pa.DictionaryArray.from_arrays(col.astype(np.int32), pa.array(tickers.astype(str))),
-            "date": pa.array(days.values.astype("datetime64[D]")).take(day[position, col]),
-            "d": done.chosen[col],
-            "width": done.widths[col].astype(np.int32),
-            "value": done.diffed[position, col],
-        }
+    } | (
+        {"memory_corr_median": float(np.nanmedian(corr[done])), "memory_corr_min": float(np.nanmin(corr[done]))}
+        if np.isfinite(corr[done]).any()
+        else {}
     )
 
 
@@ -136,35 +102,52 @@ def frac_diff(
     """Log closes fractionally differentiated over each ticker's full history (fixed-width window, AFML ch. 5).
 
     d is STRATENGINE_FRACDIFF_D, or with "auto" (the default) the smallest of 0, 0.05, ..., 1 whose series passes
-    the ADF test; the window is cut where |weight| < STRATENGINE_FRACDIFF_THRESHOLD. A ticker's series is its own
-    price rows in date order (a missing day is skipped, not filled).
+    the ADF test on the ticker's history before the month of its latest price (d is chosen afresh once a month);
+    the window is cut where |weight| < STRATENGINE_FRACDIFF_THRESHOLD. A ticker's series is its own price rows in
+    date order (a missing day is skipped, not filled). A new day within a month only appends the ticker's new
+    values; a restated price, a new month or a new setting recomputes it whole (research/frac_diff_work.py).
     """
     keys = partition_tickers(context)
     d, threshold = settings.fixed_fracdiff_d(), settings.checked_fracdiff_threshold()
     with warehouse.session() as store:
         days, tickers, (close,) = ticker_price_panels(store, keys, ["close"])
-    matrix, day, lengths = observations(close)
+        state = store.read("frac_diff_state", isin("ticker", keys))
+        held = store.price_fingerprints(state[["ticker", "last_date"]].set_axis(["ticker", "through"], axis=1))
+        stored = pd.Series(store.count_by("frac_diff", "ticker", isin("ticker", keys)), dtype="int64")
+    history = History.of(days, tickers, close)
+    grow = extendable(history, state, held, stored, d, threshold)
     started = time.perf_counter()
-    done = difference_all(tickers, matrix, lengths, d, threshold)
-    if d is None and len(tickers):
-        context.log.info(f"d search and differencing: {(time.perf_counter() - started) / len(tickers):.4f} s a ticker")
+    redo = recompute(history, np.flatnonzero(~grow), d, threshold)
+    done = merged(redo, extended(history, np.flatnonzero(grow), state, threshold), np.flatnonzero(grow))
+    if (~grow).any():
+        seconds = (time.perf_counter() - started) / len(tickers)
+        context.log.info(f"{(~grow).sum()} tickers recomputed, {grow.sum()} extended: {seconds:.4f} s a ticker")
     skipped = done.skipped | {t: "no prices" for t in sorted(set(keys) - set(tickers))}
     shown = _log_skips(context, skipped)
+    gone = [str(t) for t in tickers[~grow]] + sorted(set(keys) - set(tickers))
     with warehouse.session() as store:
+        fingerprints = store.price_fingerprints(pd.DataFrame({"ticker": tickers, "through": history.last_days}))
+        values = value_table(history, done)
         with store.transaction():
-            written = store.replace("frac_diff", frac_diff_table(days, tickers, day, done), isin("ticker", keys))
+            store.delete("frac_diff", isin("ticker", gone))
+            written = store.append("frac_diff", values) if len(values) else 0
+            rows = pd.Series(store.count_by("frac_diff", "ticker", isin("ticker", keys)), dtype="int64")
+            store.replace("frac_diff_state", state_table(history, done, fingerprints, rows), isin("ticker", keys))
             settle(store, "frac_diff", keys)
-        valid = stored_check("frac_diff_valid", store, "frac_diff", FracDiffModel, isin("ticker", keys))
+        only_new = [] if (~grow).any() or not written else [at_least("date", first_day(values))]
+        valid = stored_check("frac_diff_valid", store, "frac_diff", FracDiffModel, isin("ticker", keys), *only_new)
     return MaterializeResult(
         metadata={
             "rows": written,
             "tickers": len(keys),
             "tickers_written": int(np.isfinite(done.chosen).sum()),
+            "tickers_recomputed": int((~grow).sum()),
+            "tickers_extended": int(grow.sum()),
             "skipped": MetadataValue.json(shown),
             "skipped_count": len(skipped),
             "d_setting": "auto" if d is None else str(d),
             "threshold": threshold,
-            **summary_metadata(tickers, done.chosen, done.widths, memory_kept(done.diffed, matrix)),
+            **summary_metadata(tickers, done.chosen, done.widths, kept_memory(history, done, ~grow)),
         },
         check_results=[valid],
     )
