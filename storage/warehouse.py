@@ -154,6 +154,17 @@ class Warehouse(ABC):
         name; returns the rows inserted."""
 
     @abstractmethod
+    def stage(self, table: str, frame: pd.DataFrame | pyarrow.Table) -> int:
+        """Add rows to a staging copy of `table` held outside any transaction (spilled to disk beyond the memory
+        limit), for a write too big for one transaction's memory: gathered piece by piece, then moved into the
+        table in one statement by append_staged. Call it outside a transaction; returns the rows staged."""
+
+    @abstractmethod
+    def append_staged(self, table: str) -> int:
+        """Insert every row staged for `table` into it (inside the caller's transaction) and drop the staging copy;
+        returns the rows inserted."""
+
+    @abstractmethod
     def delete(self, table: str, *where: Where) -> None: ...
 
     @abstractmethod

@@ -100,6 +100,22 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
             self.conn.execute(f"INSERT INTO {checked_table(table)} BY NAME SELECT * FROM incoming_frame")
         return len(frame)
 
+    def stage(self, table: str, frame: pd.DataFrame | pa.Table) -> int:
+        if self._in_transaction:
+            raise RuntimeError("stage() gathers rows outside a transaction: a transaction holds its writes in memory")
+        name = checked_table(table)
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{name} AS SELECT * FROM {name} LIMIT 0")
+        with self.registered(incoming_frame=frame):
+            self.conn.execute(f"INSERT INTO staged_{name} BY NAME SELECT * FROM incoming_frame")
+        return len(frame)
+
+    def append_staged(self, table: str) -> int:
+        name = checked_table(table)
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{name} AS SELECT * FROM {name} LIMIT 0")
+        inserted = self.conn.execute(f"INSERT INTO {name} SELECT * FROM staged_{name}").fetchall()[0][0]
+        self.conn.execute(f"DROP TABLE staged_{name}")
+        return int(inserted)
+
     def delete(self, table: str, *where: Where) -> None:
         clause, params = where_clause(table, where)
         self.conn.execute(f"DELETE FROM {checked_table(table)}{clause}", params)

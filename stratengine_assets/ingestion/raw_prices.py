@@ -19,17 +19,24 @@ RAW_COLUMNS = [column for column in columns("raw_prices") if column != "ingested
 def raw_prices(
     context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
 ) -> MaterializeResult:
-    """Every price row the registered vendor files hold for the partitions' dates, with vendor, file and line."""
+    """Every price row the registered vendor files hold for the partitions' dates, with vendor, file and line.
+
+    The files are read in batches into a staging table outside the transaction, then the window's rows are replaced
+    from it in one: a transaction held every batch's rows in memory (6.3 GB at 20 years of 5,000 names)."""
     start, end = partition_window(context)
-    written, files_read, failed = 0, 0, {}
-    with warehouse.session() as store, store.transaction():
-        store.delete("raw_prices", at_least("date", start), before("date", end))
+    files_read, failed, sources = 0, {}, set()
+    with warehouse.session() as store:
         for batch in load_price_rows(store, landing_zone, start, end):
             rows = batch.rows[RAW_COLUMNS].assign(ingested_at=utc_now(), ticker=batch.rows["ticker"].astype("object"))
-            written += store.append("raw_prices", rows) if len(rows) else 0
-            mark_ingested(store, rows["source_file"].unique())
+            if len(rows):
+                store.stage("raw_prices", rows)
+            sources |= set(rows["source_file"].unique())
             files_read, failed = files_read + batch.files_read, failed | batch.failed
-        settle(store, "raw_prices", partition_days(context))
+        with store.transaction():
+            store.delete("raw_prices", at_least("date", start), before("date", end))
+            written = store.append_staged("raw_prices")
+            mark_ingested(store, sources)
+            settle(store, "raw_prices", partition_days(context))
     for path, error in failed.items():
         context.log.warning(f"price file not ingested: {path}: {error}")
     return MaterializeResult(
