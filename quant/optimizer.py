@@ -113,13 +113,34 @@ def _risk(w: cp.Variable, risk: np.ndarray | FactorRiskModel) -> tuple[cp.Expres
     return cp.sum_squares(chol @ w), []
 
 
-def _constraints(w: cp.Variable, limits: Limits, book: Book) -> dict[str, list]:
+@dataclass(frozen=True)
+class _Weights:
+    """The weights and, shared by every term that needs them, bounds on |w| and |w - previous| (one variable per name
+    each, not one per norm: at 5,000 names that is a third fewer rows for the solver)."""
+
+    w: cp.Variable
+    size: cp.Variable  # size >= |w|: the gross and per-name limits bound it from above
+    turnover: cp.Variable | None  # turnover >= |w - previous| when a book is held: the limit and the cost bound it
+
+    @classmethod
+    def of(cls, n: int, book: Book) -> _Weights:
+        return cls(cp.Variable(n), cp.Variable(n), cp.Variable(n) if book.previous is not None else None)
+
+    def definitions(self, book: Book) -> list:
+        """The epigraph constraints: always satisfiable, so leaving them in never hides a conflict."""
+        found = [self.size >= self.w, self.size >= -self.w]
+        if self.turnover is not None:
+            found += [self.turnover >= self.w - book.previous, self.turnover >= book.previous - self.w]
+        return found
+
+
+def _constraints(x: _Weights, limits: Limits, book: Book) -> dict[str, list]:
     """Constraint groups by the name an error message uses for them."""
-    cap, n = limits.name_cap(), w.shape[0]
+    cap, n, w = limits.name_cap(), x.w.shape[0], x.w
     groups = {
         "net exposure": [cp.sum(w) == limits.net_exposure],
-        "gross leverage": [cp.norm1(w) <= limits.gross_leverage],
-        "per-name cap": [w >= 0, w <= cap] if limits.long_only else [cp.abs(w) <= cap],
+        "gross leverage": [cp.sum(x.size) <= limits.gross_leverage],
+        "per-name cap": [w >= 0, w <= cap] if limits.long_only else [x.size <= cap],
     }
     if limits.sector_band is not None and book.sectors is not None:
         codes, members = np.unique(book.sectors, return_inverse=True)
@@ -128,30 +149,29 @@ def _constraints(w: cp.Variable, limits: Limits, book: Book) -> dict[str, list]:
         groups["sector band"] = [cp.abs(indicator @ w - target) <= limits.sector_band]
     if limits.beta_band is not None and book.betas is not None:
         groups["beta-neutral band"] = [cp.abs(book.betas @ w) <= limits.beta_band]
-    if limits.max_turnover is not None and book.previous is not None:
-        groups["max turnover"] = [cp.norm1(w - book.previous) <= limits.max_turnover - book.forced_turnover]
+    if limits.max_turnover is not None and x.turnover is not None:
+        groups["max turnover"] = [cp.sum(x.turnover) <= limits.max_turnover - book.forced_turnover]
     return groups
 
 
-def _objective(w: cp.Variable, alpha: np.ndarray, risk_term, risk_aversion: float, book: Book) -> cp.Expression:
-    objective = alpha @ w - risk_aversion * risk_term
-    if book.turnover_cost and book.previous is not None:
-        objective -= book.turnover_cost * cp.norm1(w - book.previous)
+def _objective(x: _Weights, alpha: np.ndarray, risk_term, risk_aversion: float, book: Book) -> cp.Expression:
+    objective = alpha @ x.w - risk_aversion * risk_term
+    if book.turnover_cost and x.turnover is not None:
+        objective -= book.turnover_cost * cp.sum(x.turnover)
     return objective
 
 
 def _feasible(n: int, limits: Limits, book: Book, drop: str) -> bool:
-    w = cp.Variable(n)
-    groups = _constraints(w, limits, book)
-    kept = [c for name, group in groups.items() if name != drop for c in group]
-    problem = cp.Problem(cp.Minimize(0), kept)
+    x = _Weights.of(n, book)
+    kept = [c for name, group in _constraints(x, limits, book).items() if name != drop for c in group]
+    problem = cp.Problem(cp.Minimize(0), [*x.definitions(book), *kept])
     problem.solve(solver=cp.CLARABEL)
     return problem.status in SOLVED
 
 
 def diagnose(n: int, limits: Limits, book: Book) -> str:
     """Which constraint groups conflict: those whose removal alone makes the problem feasible."""
-    names = list(_constraints(cp.Variable(n), limits, book))
+    names = list(_constraints(_Weights.of(n, book), limits, book))
     culprits = [name for name in names if _feasible(n, limits, book, drop=name)]
     if not culprits:
         return f"the limits conflict together ({', '.join(names)}) for {n} names"
@@ -171,14 +191,15 @@ def optimize(
     problems = limits.conflicts(n, book) if n else ["no candidate names"]
     if problems:
         raise InfeasiblePortfolio("; ".join(problems))
-    w = cp.Variable(n)
-    risk_term, linking = _risk(w, risk)
-    constraints = [*linking, *(c for group in _constraints(w, limits, book).values() for c in group)]
-    problem = cp.Problem(cp.Maximize(_objective(w, alpha, risk_term, risk_aversion, book)), constraints)
+    x = _Weights.of(n, book)
+    risk_term, linking = _risk(x.w, risk)
+    groups = _constraints(x, limits, book).values()
+    constraints = [*linking, *x.definitions(book), *(c for group in groups for c in group)]
+    problem = cp.Problem(cp.Maximize(_objective(x, alpha, risk_term, risk_aversion, book)), constraints)
     problem.solve(solver=cp.CLARABEL)
-    if problem.status not in SOLVED or w.value is None:
+    if problem.status not in SOLVED or x.w.value is None:
         raise InfeasiblePortfolio(f"solver status {problem.status}: {diagnose(n, limits, book)}")
-    weights = tidy(w.value, limits)
+    weights = tidy(x.w.value, limits)
     if (weights != 0).sum() < limits.min_names:
         raise InfeasiblePortfolio(
             f"minimum names {limits.min_names}: the optimum holds {(weights != 0).sum()} names under {limits}"

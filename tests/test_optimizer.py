@@ -1,3 +1,4 @@
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -152,9 +153,11 @@ def test_turnover_cost_trades_less_as_it_rises():
     previous = optimize(-alpha * 5, model, LONG_SHORT, 1.0)
     traded = [
         np.abs(optimize(alpha * 5, model, LONG_SHORT, 1.0, Book(previous=previous, turnover_cost=c)) - previous).sum()
-        for c in (0.0, 0.05, 0.5)
+        for c in (0.0, 0.15, 0.25, 0.5)
     ]
-    assert traded[0] > traded[1] > traded[2]
+    assert traded[0] == pytest.approx(4.0, abs=1e-6)  # free trading flips the whole book
+    assert all(more > less + 0.1 for more, less in itertools.pairwise(traded))  # steps, not the solver noise
+    assert traded[-1] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_minimum_names_spreads_the_book():
@@ -187,3 +190,46 @@ def test_solver_infeasibility_is_diagnosed_by_constraint_name():
     limits = replace(LONG_SHORT, sector_band=0.01, max_turnover=0.2)
     with pytest.raises(InfeasiblePortfolio, match=r"infeasible: sector band / max turnover conflict\(s\)"):
         optimize(alpha, model, limits, 1.0, Book(sectors=sectors, previous=previous))
+
+
+@pytest.mark.parametrize("long_only,max_turnover", [(False, 0.8), (True, 0.8), (False, None)])
+def test_every_constraint_matches_the_textbook_cvxpy_problem(long_only, max_turnover):
+    """The shared |w| and |w - previous| variables give the optimum of the problem written with norms and a full
+    covariance, every constraint binding or near it (the cost only moves the optimum where no turnover limit binds)."""
+    import cvxpy as cp
+
+    alpha, model, betas, sectors = _book_problem()
+    covariance = model.loadings @ model.factor_covariance @ model.loadings.T + np.diag(model.specific_variance)
+    net, gross = (1.0, 1.0) if long_only else (0.0, 2.0)
+    limits = Limits(
+        long_only,
+        net,
+        gross,
+        0.05,
+        sector_band=0.03,
+        beta_band=0.05 if not long_only else 0.9,
+        max_turnover=max_turnover,
+        min_names=25,
+    )
+    held = Book(sectors=sectors, betas=betas)  # the book before: the same limits, the opposite view
+    previous = optimize(-alpha * 5, model, replace(limits, max_turnover=None), 1.0, held)
+    book = replace(held, previous=previous, turnover_cost=0.1)
+    w, n, cap = cp.Variable(120), 120, limits.name_cap()
+    indicator = (sectors[None, :] == np.unique(sectors)[:, None]).astype(float)
+    textbook = cp.Problem(
+        cp.Maximize(5 * alpha @ w - cp.quad_form(w, covariance) - 0.1 * cp.norm1(w - previous)),
+        [
+            cp.sum(w) == net,
+            cp.norm1(w) <= gross,
+            cp.abs(w) <= cap,
+            *([w >= 0] if long_only else []),
+            cp.abs(indicator @ w - net * indicator.sum(axis=1) / n) <= 0.03,
+            cp.abs(betas @ w) <= limits.beta_band,
+            *([cp.norm1(w - previous) <= max_turnover] if max_turnover else []),
+        ],
+    )
+    textbook.solve(solver=cp.CLARABEL)
+    ours = optimize(alpha * 5, model, limits, 1.0, book)
+    if max_turnover:
+        assert np.abs(ours - previous).sum() == pytest.approx(max_turnover, abs=1e-3)  # the limit binds
+    assert np.allclose(ours, np.where(np.abs(w.value) < 1e-4, 0.0, w.value), atol=2e-3)
