@@ -49,6 +49,26 @@ def random_walk(first: str, last: str, seed: int, start: float = 50.0) -> pd.Ser
     return pd.Series(start * np.exp(np.cumsum(steps)), index=days)
 
 
+def price_bars(ticker: str, closes: pd.Series, spread: float = 0.01) -> pd.DataFrame:
+    """Validated `prices` rows for one ticker around its closes (high and low `spread` away), as Stooq gave them."""
+    c = closes.to_numpy()
+    return pd.DataFrame(
+        {
+            "date": closes.index,
+            "ticker": ticker,
+            "open": c,
+            "high": c * (1 + spread),
+            "low": c * (1 - spread),
+            "close": c,
+            "volume": 1e6,
+            "dollar_volume": c * 1e6,
+            "vendor": "stooq",
+            "source_file": f"prices/stooq/{ticker.lower()}.us.txt",
+            "source_line": np.arange(2, len(c) + 2),
+        }
+    )
+
+
 def range_context(first: str, last: str, **resources):
     """An asset context over a trading-day partition range, for direct invocation (settings from the environment
     unless given)."""

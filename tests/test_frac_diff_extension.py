@@ -1,7 +1,6 @@
 """frac_diff extends a ticker's stored series by its new days when nothing before them changed, and recomputes it
 whole otherwise: either way the tables equal a from-scratch run on the same prices."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
@@ -11,7 +10,7 @@ from resources.settings import pipeline_settings
 from resources.warehouse import DuckDBWarehouseResource
 from stratengine_assets.common.ticker_range import ticker_range_tags
 from stratengine_assets.research.frac_diff import frac_diff
-from tests.helpers import random_walk
+from tests.helpers import price_bars, random_walk
 
 TICKERS = ["AAA", "BBB"]
 RANGE = ticker_range_tags("AAA", "BBB")
@@ -27,23 +26,7 @@ def price_rows(first: str, last: str, restated: dict[str, float] | None = None) 
             name, day = key.split()
             if name == ticker:
                 c[pd.Timestamp(day)] = value
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": c.index,
-                    "ticker": ticker,
-                    "open": c.to_numpy(),
-                    "high": c.to_numpy(),
-                    "low": c.to_numpy(),
-                    "close": c.to_numpy(),
-                    "volume": 1e6,
-                    "dollar_volume": c.to_numpy() * 1e6,
-                    "vendor": "stooq",
-                    "source_file": f"prices/stooq/{ticker.lower()}.us.txt",
-                    "source_line": np.arange(2, len(c) + 2),
-                }
-            )
-        )
+        frames.append(price_bars(ticker, c, spread=0.0))
     return pd.concat(frames, ignore_index=True)
 
 

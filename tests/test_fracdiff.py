@@ -22,7 +22,7 @@ from storage.models import FracDiffModel
 from stratengine_assets.common.partition_range import TRIGGER_TAG
 from stratengine_assets.common.ticker_range import ticker_range_tags
 from stratengine_assets.research.frac_diff import frac_diff
-from tests.helpers import count, random_walk, with_settings
+from tests.helpers import count, price_bars, random_walk, with_settings
 
 TICKERS = ["AAA", "BBB", "CCC"]
 RANGE = ticker_range_tags("AAA", "CCC")
@@ -184,24 +184,7 @@ def write_prices(warehouse) -> dict[str, pd.Series]:
         "BBB": random_walk("2015-06-01", "2017-12-29", seed=12),
         "CCC": random_walk("2017-10-02", "2017-12-29", seed=13),
     }
-    frames = [
-        pd.DataFrame(
-            {
-                "date": c.index,
-                "ticker": ticker,
-                "open": c.to_numpy(),
-                "high": c.to_numpy() * 1.01,
-                "low": c.to_numpy() * 0.99,
-                "close": c.to_numpy(),
-                "volume": 1e6,
-                "dollar_volume": c.to_numpy() * 1e6,
-                "vendor": "stooq",
-                "source_file": f"prices/stooq/{ticker.lower()}.us.txt",
-                "source_line": np.arange(2, len(c) + 2),
-            }
-        )
-        for ticker, c in closes.items()
-    ]
+    frames = [price_bars(ticker, c) for ticker, c in closes.items()]
     with warehouse.session() as store:
         store.append("prices", pd.concat(frames))
     return closes
