@@ -192,8 +192,11 @@ class Warehouse(ABC):
         """The tables the warehouse holds (a file written by an older release may lack newer ones)."""
 
     @abstractmethod
-    def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:
-        """Copy each table's slice into the warehouse at `target` (a backend location with the same schema)."""
+    def copy_slices(
+        self, target: str, slices: Mapping[str, Sequence[Where]], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Copy each table's slice into the warehouse at `target` (a backend location with the same schema): every
+        column, or for a table in `columns` only those (the others NULL in the copy)."""
 
     # -- the landing manifest --------------------------------------------------------------------------------
 

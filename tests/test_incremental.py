@@ -23,7 +23,7 @@ from stratengine_assets.research.factor_evaluation import factor_evaluation
 from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
-from tests.helpers import ALL_ASSETS, STOOQ_HEADER, long_factors, range_context
+from tests.helpers import ALL_ASSETS, STOOQ_HEADER, check_context, long_factors, range_context
 from tests.sandbox import STRATEGIES, Sandbox, differences
 
 RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
@@ -415,6 +415,27 @@ def test_a_history_built_in_passes_of_a_few_sessions_equals_one_pass(tmp_path, m
     tables = ("factors", "signals", "signal_model_fits", "factor_evaluation_daily")
     assert all(len(whole.query(f"SELECT * FROM {table} LIMIT 1")) for table in tables)
     assert differences(passes, whole, tables) == {}
+
+
+def test_the_point_in_time_check_recomputes_a_model_strategys_signals_from_the_columns_it_trains_on(
+    tmp_path, monkeypatch
+):
+    """The check's scratch copy holds, of the days before the one it recomputes, only the factor columns the model
+    strategies read: the walk-forward model's signals still match; a copy without them does not."""
+    import stratengine_assets.research.point_in_time as point_in_time
+
+    sandbox = Sandbox(tmp_path / "models", STRATEGIES + MODEL_STRATEGY)
+    sandbox.synth()
+    assert not sandbox.update().failed
+    with sandbox.opened() as (_, resources, _):
+        honest = point_in_time.signals_point_in_time(check_context(**resources))
+        day = honest.metadata["checked_day"].value
+        modelled = f"SELECT 1 FROM signals WHERE strategy_id = 'ridge_ls' AND signal_timestamp = '{day}'"
+        assert len(sandbox.query(modelled))
+        assert honest.passed, honest.metadata
+        monkeypatch.setattr(point_in_time, "model_columns", lambda book: {"factors": ["date", "ticker"]})
+        blind = point_in_time.signals_point_in_time(check_context(**resources))
+    assert not blind.passed and blind.metadata["checked_day"].value == day
 
 
 def test_a_composite_signal_is_the_weighted_mean_of_the_scores_a_name_has(base):

@@ -149,14 +149,18 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         )
         return {row[0] for row in rows.fetchall()}
 
-    def copy_slices(self, target: str, slices: Mapping[str, Sequence[Where]]) -> None:
+    def copy_slices(
+        self, target: str, slices: Mapping[str, Sequence[Where]], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         quoted = str(target).replace("'", "''")  # ATTACH takes no parameters; the path is the caller's own file
         self.conn.execute(f"ATTACH '{quoted}' AS copy_target")
         try:
             for table, where in slices.items():
                 clause, params = where_clause(table, where)
+                picked = ", ".join(checked_column(table, c) for c in (columns or {}).get(table, [])) or "*"
                 self.conn.execute(
-                    f"INSERT INTO copy_target.{checked_table(table)} BY NAME SELECT * FROM {table}{clause}", params
+                    f"INSERT INTO copy_target.{checked_table(table)} BY NAME SELECT {picked} FROM {table}{clause}",
+                    params,
                 )
         finally:
             self.conn.execute("DETACH copy_target")

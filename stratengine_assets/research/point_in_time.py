@@ -14,9 +14,10 @@ from dagster import (
 )
 
 from quant.calendar import shift_trading_days
-from quant.model_signals import history_for
+from quant.model_signals import history_for, panel_groups
 from quant.strategies import StrategyBook
 from resources import DuckDBWarehouseResource, PipelineSettings, WarehouseResource
+from storage.schema import factor_column
 from storage.warehouse import Warehouse, Where, at_least, at_most, before, eq
 from stratengine_assets.common.partition_range import days_context
 from stratengine_assets.common.windows import FACTOR_HISTORY, MODEL_HISTORY, UNIVERSE_HISTORY
@@ -44,8 +45,19 @@ def known_on(day: pd.Timestamp, since: pd.Timestamp) -> dict[str, list[Where]]:
 
 def model_history_start(book: StrategyBook, day: pd.Timestamp) -> pd.Timestamp:
     """The first day a model strategy's signal on `day` reads factors from (`day` itself when there is none)."""
-    models = [s for s in book.strategies.values() if s.signal_model is not None]
+    models = _models(book)
     return shift_trading_days(day, -history_for(models)) if models else day
+
+
+def model_columns(book: StrategyBook) -> dict[str, list[str]]:
+    """The factor columns the model strategies train on: all the check's copy needs of the days before the one it
+    recomputes (that day's factors it computes itself). 14 of 42 columns with the bundled strategies."""
+    features = {factor_column(name, score) for (score, names) in panel_groups(_models(book)) for name in names}
+    return {"factors": ["date", "ticker", *sorted(features)]}
+
+
+def _models(book: StrategyBook) -> list:
+    return [s for s in book.strategies.values() if s.signal_model is not None]
 
 
 def check_day(store: Warehouse, configured: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -77,7 +89,8 @@ def recompute(
     with copy.session():
         pass  # the scratch file, with the schema
     with warehouse.session() as store:
-        store.copy_slices(copy.database, known_on(day, model_history_start(settings.strategy_book(), day)))
+        book = settings.strategy_book()
+        store.copy_slices(copy.database, known_on(day, model_history_start(book, day)), model_columns(book))
     with copy.session() as store:
         store.rebase_as_of(day)  # prices as adjusted on that day: no split or dividend after it is applied
     key = str(day.date())
