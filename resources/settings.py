@@ -55,11 +55,16 @@ def ensure_dagster_home() -> Path:
 def backfill_partitions_per_run() -> int | None:
     """STRATENGINE_BACKFILL_PARTITIONS_PER_RUN: split backfills into runs of at most this many partitions (unset: one
     run per backfill)."""
-    text = os.environ.get("STRATENGINE_BACKFILL_PARTITIONS_PER_RUN", "").strip()
+    return whole_number("STRATENGINE_BACKFILL_PARTITIONS_PER_RUN")
+
+
+def whole_number(variable: str) -> int | None:
+    """The environment variable as a whole number >= 1, None when unset or blank; a ValueError naming it otherwise."""
+    text = os.environ.get(variable, "").strip()
     if not text:
         return None
     if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"STRATENGINE_BACKFILL_PARTITIONS_PER_RUN must be a whole number >= 1, got {text!r}")
+        raise ValueError(f"{variable} must be a whole number >= 1, got {text!r}")
     return int(text)
 
 
@@ -275,11 +280,9 @@ def duckdb_config() -> dict[str, str]:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit):
         raise ValueError(f"STRATENGINE_DUCKDB_MEMORY_LIMIT must be a size like 4GB or 512MB, got {limit!r}")
     config["memory_limit"] = limit
-    threads = os.environ.get("STRATENGINE_DUCKDB_THREADS", "").strip()
-    if threads:
-        if not threads.isdigit() or int(threads) < 1:
-            raise ValueError(f"STRATENGINE_DUCKDB_THREADS must be a whole number >= 1, got {threads!r}")
-        config["threads"] = threads
+    threads = whole_number("STRATENGINE_DUCKDB_THREADS")
+    if threads is not None:
+        config["threads"] = str(threads)
     return config
 
 
@@ -287,24 +290,17 @@ def pass_sessions() -> int:
     """STRATENGINE_PASS_SESSIONS: trading days factors, signals and the factor evaluation build in one pass (a
     longer run builds several, each reading its own look-back); default 504. Memory scales with it, not with the
     history; each pass re-reads a look-back (up to 313 sessions for the models)."""
-    text = os.environ.get("STRATENGINE_PASS_SESSIONS", "").strip()
-    if not text:
-        return DEFAULT_PASS_SESSIONS
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"STRATENGINE_PASS_SESSIONS must be a whole number >= 1, got {text!r}")
-    return int(text)
+    return whole_number("STRATENGINE_PASS_SESSIONS") or DEFAULT_PASS_SESSIONS
 
 
 def compute_threads() -> int:
     """STRATENGINE_COMPUTE_THREADS: threads a step runs independent numpy work on (the factor evaluation's series);
     default the cores this process may use. numpy's sorts and array arithmetic run without the GIL, so a second
     thread uses a second core."""
-    text = os.environ.get("STRATENGINE_COMPUTE_THREADS", "").strip()
-    if not text:
-        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"STRATENGINE_COMPUTE_THREADS must be a whole number >= 1, got {text!r}")
-    return int(text)
+    configured = whole_number("STRATENGINE_COMPUTE_THREADS")
+    if configured is not None:
+        return configured
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def default_memory_limit() -> str:

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from resources import settings
 from resources.settings import build_resources, resolved_resources
 
 
@@ -35,3 +36,22 @@ def test_the_memory_limit_defaults_to_a_quarter_of_the_machine_at_most_3_gb(monk
     expected = min(3e9, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 4)  # bytes
     number, unit = limit.split()  # DuckDB shows it in MiB or GiB, one decimal
     assert abs(float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] - expected) < 0.05 * expected
+
+
+@pytest.mark.parametrize(
+    "variable,read",
+    [
+        ("STRATENGINE_PASS_SESSIONS", lambda: settings.pass_sessions()),
+        ("STRATENGINE_COMPUTE_THREADS", lambda: settings.compute_threads()),
+        ("STRATENGINE_BACKFILL_PARTITIONS_PER_RUN", lambda: settings.backfill_partitions_per_run()),
+        ("STRATENGINE_DUCKDB_THREADS", lambda: int(settings.duckdb_config()["threads"])),
+    ],
+)
+def test_every_whole_number_setting_reads_the_same_way(monkeypatch, variable, read):
+    """One reading for every count: a whole number >= 1 taken as given, anything else refused naming the variable."""
+    monkeypatch.setenv(variable, " 7 ")
+    assert read() == 7
+    for bad in ("0", "-2", "1.5", "many"):
+        monkeypatch.setenv(variable, bad)
+        with pytest.raises(ValueError, match=f"{variable} must be a whole number >= 1, got '{bad}'"):
+            read()
