@@ -26,20 +26,17 @@ BLOCKS_PER_THREAD = 2  # ticker blocks a thread takes in turn: a block's search 
 @dataclass(frozen=True)
 class History:
     """Each ticker's own price rows as log closes, in observation order: (observation x ticker) matrix, each
-    observation's day (row of `days`), observations per ticker, and the day its d search stops before."""
+    observation's day (row of `days`) and observations per ticker."""
 
     days: pd.DatetimeIndex
     tickers: pd.Index
     matrix: np.ndarray
     day: np.ndarray
     lengths: np.ndarray
-    before: pd.DatetimeIndex
 
     @classmethod
     def of(cls, days: pd.DatetimeIndex, tickers: pd.Index, close: np.ndarray) -> History:
-        matrix, day, lengths = observations(close)
-        last = days[day[np.maximum(lengths - 1, 0), np.arange(len(tickers))]] if len(tickers) else days[:0]
-        return cls(days, tickers, matrix, day, lengths, search_before(last))
+        return cls(days, tickers, *observations(close))
 
     @property
     def last_days(self) -> pd.DatetimeIndex:
@@ -47,6 +44,11 @@ class History:
         if not len(self.tickers):
             return self.days[:0]
         return self.days[self.day[np.maximum(self.lengths - 1, 0), np.arange(len(self.tickers))]]
+
+    @property
+    def before(self) -> pd.DatetimeIndex:
+        """Each ticker's day its d search stops before (quant.fracdiff.search_before of its latest price)."""
+        return search_before(self.last_days)
 
     def searched_lengths(self) -> np.ndarray:
         """Observations per ticker dated before its search stops."""
@@ -83,8 +85,8 @@ def extendable(
     same_prices = (state["price_rows"] == now["rows"]) & (state["price_checksum"] == now["checksum"])
     same_prices &= state["value_rows"] == stored.reindex(history.tickers).fillna(0)
     same_search = pd.DatetimeIndex(state["search_before"]) == history.before
-    widths = [len(fracdiff_weights(v, threshold)) if np.isfinite(v) else -1 for v in state["d"].fillna(np.nan)]
-    same_d = state["d"].notna() & (state["width"].to_numpy() == np.array(widths, dtype=float))
+    width_of = {d: len(fracdiff_weights(d, threshold)) for d in state["d"].dropna().unique()}  # ~21 values of d
+    same_d = state["d"].notna() & (state["width"] == state["d"].map(width_of))
     if d is not None:
         same_d &= state["d"] == d
     return (same_prices & same_search & same_d).fillna(False).to_numpy(dtype=bool)
