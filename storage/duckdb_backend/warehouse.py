@@ -103,18 +103,21 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
     def stage(self, table: str, frame: pd.DataFrame | pa.Table) -> int:
         if self._in_transaction:
             raise RuntimeError("stage() gathers rows outside a transaction: a transaction holds its writes in memory")
-        name = checked_table(table)
-        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{name} AS SELECT * FROM {name} LIMIT 0")
         with self.registered(incoming_frame=frame):
-            self.conn.execute(f"INSERT INTO staged_{name} BY NAME SELECT * FROM incoming_frame")
+            self.conn.execute(f"INSERT INTO {self._staging(table)} BY NAME SELECT * FROM incoming_frame")
         return len(frame)
 
     def append_staged(self, table: str) -> int:
+        staging = self._staging(table)  # nothing staged: an empty copy, so zero rows move
+        inserted = self.conn.execute(f"INSERT INTO {checked_table(table)} SELECT * FROM {staging}").fetchall()[0][0]
+        self.conn.execute(f"DROP TABLE {staging}")
+        return int(inserted)
+
+    def _staging(self, table: str) -> str:
+        """The connection's temporary staging copy of `table` (created empty, with its columns, on first use)."""
         name = checked_table(table)
         self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{name} AS SELECT * FROM {name} LIMIT 0")
-        inserted = self.conn.execute(f"INSERT INTO {name} SELECT * FROM staged_{name}").fetchall()[0][0]
-        self.conn.execute(f"DROP TABLE staged_{name}")
-        return int(inserted)
+        return f"staged_{name}"
 
     def delete(self, table: str, *where: Where) -> None:
         clause, params = where_clause(table, where)
