@@ -116,6 +116,14 @@ class StrategyBook:
     strategies: dict[str, Strategy]
     research: ResearchRules = ResearchRules()
 
+    def models(self) -> list[Strategy]:
+        """The strategies whose signal is a walk-forward model's forecast, in book order."""
+        return [s for s in self.strategies.values() if s.signal_model is not None]
+
+    def composites(self) -> list[Strategy]:
+        """The strategies whose signal is a weighted composite of factor scores, in book order."""
+        return [s for s in self.strategies.values() if s.signal_model is None]
+
 
 def _strategy(strategy_id: str, spec: dict[str, Any]) -> Strategy:
     if not _STRATEGY_ID.match(strategy_id):

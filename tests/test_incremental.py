@@ -443,7 +443,7 @@ def test_a_composite_signal_is_the_weighted_mean_of_the_scores_a_name_has(base):
     every name-day with a z-score in at least one of them (and no other)."""
     with base.opened() as (_, _, resolved):
         book = resolved["settings"].strategy_book()
-    composites = [s for s in book.strategies.values() if s.signal_model is None]
+    composites = book.composites()
     rows = base.query(f"SELECT date, ticker, factor, zscore, sector_zscore FROM {long_factors()}")
     stored = base.query("SELECT symbol AS ticker, signal_timestamp AS date, strategy_id, signal FROM signals")
     assert composites

@@ -20,7 +20,7 @@ from resources.settings import pipeline_settings
 from storage.warehouse import NEIGHBOUR_SESSIONS, price_reach
 
 BOOK = pipeline_settings(resolved=True).strategy_book()
-MODELS = [s for s in BOOK.strategies.values() if s.signal_model is not None]
+MODELS = BOOK.models()
 
 PRICE_REACH = price_reach(NEIGHBOUR_SESSIONS)  # raw rows on either side that the move rule reads
 UNIVERSE_HISTORY = int(BOOK.universe.history_window)  # sessions of price history behind the universe rule

@@ -45,19 +45,15 @@ def known_on(day: pd.Timestamp, since: pd.Timestamp) -> dict[str, list[Where]]:
 
 def model_history_start(book: StrategyBook, day: pd.Timestamp) -> pd.Timestamp:
     """The first day a model strategy's signal on `day` reads factors from (`day` itself when there is none)."""
-    models = _models(book)
+    models = book.models()
     return shift_trading_days(day, -history_for(models)) if models else day
 
 
 def model_columns(book: StrategyBook) -> dict[str, list[str]]:
     """The factor columns the model strategies train on: all the check's copy needs of the days before the one it
     recomputes (that day's factors it computes itself). 14 of 42 columns with the bundled strategies."""
-    features = {factor_column(name, score) for (score, names) in panel_groups(_models(book)) for name in names}
+    features = {factor_column(name, score) for (score, names) in panel_groups(book.models()) for name in names}
     return {"factors": ["date", "ticker", *sorted(features)]}
-
-
-def _models(book: StrategyBook) -> list:
-    return [s for s in book.strategies.values() if s.signal_model is not None]
 
 
 def check_day(store: Warehouse, configured: pd.Timestamp | None) -> pd.Timestamp | None:

@@ -57,7 +57,7 @@ def model_signal_rows(
 def model_fit_days(days: pd.DatetimeIndex) -> np.ndarray:
     """The days a model strategy refits on, where a run of signals is best cut."""
     book = pipeline_settings(resolved=True).strategy_book()
-    return fit_days([s for s in book.strategies.values() if s.signal_model], days)
+    return fit_days(book.models(), days)
 
 
 @trading_day_asset(
@@ -83,14 +83,13 @@ def signals(
     signal_timestamp is the close whose data made the signal; timestamp is the first session it may trade.
     """
     first, last = partition_dates(context)
-    book = settings.strategy_book().strategies.values()
-    composites = [s for s in book if s.signal_model is None]
+    book = settings.strategy_book()
     calendar, fits = sessions_around(first, last), {}
     with warehouse.session() as store:
-        models = model_signal_rows(store, [s for s in book if s.signal_model is not None], first, last)
+        models = model_signal_rows(store, book.models(), first, last)
         with store.transaction():
             store.delete("signals", between("signal_timestamp", first, last))
-            for strategy in composites:
+            for strategy in book.composites():
                 store.insert_composite_signals(calendar, strategy, first, last)
             for sid, (rows, fitted) in models.items():
                 if len(rows):
