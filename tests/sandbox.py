@@ -19,7 +19,18 @@ from dagster import DagsterInstance
 from storage.schema import TABLES
 from vendors.synthetic import SyntheticMarket
 
-STRATEGIES = """
+# the portfolio a long-short sandbox strategy builds, whatever its signal
+LONG_SHORT_BOOK = """construction = "mean_variance"
+long_only = false
+net_exposure = 0.0
+gross_leverage = 2.0
+max_weight = 0.3
+candidates = 20
+covariance_lookback = 60
+risk_factors = 3
+"""
+
+STRATEGIES = f"""
 [universe]
 min_price = 1.0
 min_adv_usd = 0.0
@@ -28,15 +39,7 @@ min_history_days = 50
 benchmark = "S00001"
 
 [strategies.composite_ls]
-construction = "mean_variance"
-long_only = false
-net_exposure = 0.0
-gross_leverage = 2.0
-max_weight = 0.3
-candidates = 20
-covariance_lookback = 60
-risk_factors = 3
-
+{LONG_SHORT_BOOK}
 [strategies.composite_ls.factor_weights]
 momentum_3_1 = 0.5
 reversal_1m = 0.5

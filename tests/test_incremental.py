@@ -24,7 +24,7 @@ from stratengine_assets.research.factors import factors
 from stratengine_assets.research.signals import signals
 from stratengine_assets.research.universe import universe
 from tests.helpers import ALL_ASSETS, STOOQ_HEADER, check_context, long_factors, range_context
-from tests.sandbox import STRATEGIES, Sandbox, differences
+from tests.sandbox import LONG_SHORT_BOOK, STRATEGIES, Sandbox, differences
 
 RESTATED = 180  # the session index of the restated close, 80 sessions before the end of the history
 TICKER = "S00003"
@@ -378,18 +378,10 @@ def test_a_planner_run_of_a_built_month_writes_nothing_and_passes_its_checks(bas
     assert sandbox.query("SELECT count(*) AS n FROM prices").n[0] == before
 
 
-MODEL_STRATEGY = """
+MODEL_STRATEGY = f"""
 [strategies.ridge_ls]
 signal_model = "ridge"
-construction = "mean_variance"
-long_only = false
-net_exposure = 0.0
-gross_leverage = 2.0
-max_weight = 0.3
-candidates = 20
-covariance_lookback = 60
-risk_factors = 3
-
+{LONG_SHORT_BOOK}
 [strategies.ridge_ls.model]
 horizon = 5
 embargo = 5
