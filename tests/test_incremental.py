@@ -464,3 +464,45 @@ def test_a_warehouse_with_the_long_factors_table_of_older_releases_is_upgraded_a
     assert "factors" in {step.name for plan in outcome.plans for step in plan.steps}
     assert sandbox.query("SELECT count(*) AS n FROM factors")["n"][0] > 0
     assert differences(sandbox, base) == {}
+
+
+def test_the_point_in_time_check_recomputes_a_month_end_once_for_the_same_signals(base, tmp_path):
+    """The check's day is a month end a quarter back, the same all month: a run that finds it already verified on
+    the same stored signals says by which run instead of recomputing; changed signals on that day are recomputed,
+    and caught."""
+    from dagster import AssetSelection, DagsterInstance
+
+    from quant.calendar import month_end_trading_days
+    from stratengine_assets.definitions import defs
+    from stratengine_assets.research.point_in_time import signals_point_in_time
+
+    sandbox = base.clone(tmp_path / "project")
+
+    def check() -> tuple[str, dict]:
+        with sandbox.opened() as (_, resources, _), DagsterInstance.get() as instance:
+            result = materialize(
+                [*defs.assets, *defs.asset_checks],
+                selection=AssetSelection.checks(signals_point_in_time),
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+            )
+        (evaluation,) = result.get_asset_check_evaluations()
+        metadata = {key: value.value for key, value in evaluation.metadata.items()}
+        return result.run_id, metadata | {"passed": evaluation.passed}
+
+    first_run, first = check()
+    day = pd.Timestamp(first["checked_day"])
+    assert first["passed"] and day in month_end_trading_days(day - pd.Timedelta(days=40), day)
+    _, second = check()
+    verifier = first.get("verified_in_run", first_run)  # the update's own signals run may have recomputed it
+    assert second["passed"] and second["verified_in_run"] == verifier
+    assert second["fingerprint"] == first["fingerprint"] and "signals_compared" not in second
+    assert check()[1]["verified_in_run"] == verifier, "a reused verdict names the run that recomputed the day"
+    with sandbox.warehouse().get_connection() as conn:
+        conn.execute("UPDATE signals SET signal = signal + 0.5 WHERE signal_timestamp = ?", [day.date()])
+    _, third = check()
+    assert not third["passed"] and "verified_in_run" not in third
+    assert third["signals_differing"] > 0 and third["fingerprint"] != first["fingerprint"]
+    _, fourth = check()
+    assert not fourth["passed"] and "verified_in_run" not in fourth, "a failed verdict is never reused"

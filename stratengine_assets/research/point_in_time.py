@@ -1,5 +1,10 @@
-"""signals_point_in_time: recompute a past day's signals from only what was known that day, compare."""
+"""signals_point_in_time: recompute a past day's signals from only what was known that day, compare.
 
+The day is a month end a quarter back, so it moves once a month; a day already verified against the same stored
+signals and strategy book is not recomputed again (Dagster's own record of the check's last evaluation says so).
+"""
+
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -12,8 +17,9 @@ from dagster import (
     MetadataValue,
     asset_check,
 )
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from quant.calendar import shift_trading_days
+from quant.calendar import month_end_trading_days, shift_trading_days
 from quant.model_signals import history_for, panel_groups
 from quant.strategies import StrategyBook
 from resources import DuckDBWarehouseResource, PipelineSettings, WarehouseResource
@@ -57,19 +63,46 @@ def model_columns(book: StrategyBook) -> dict[str, list[str]]:
 
 
 def check_day(store: Warehouse, configured: pd.Timestamp | None) -> pd.Timestamp | None:
-    """The configured day, else the latest signal day at least a quarter before the newest one."""
+    """The configured day, else the latest signal day on or before the last month end at least a quarter before
+    the newest one (so a daily update checks the same day all month), else the newest signal day."""
     if configured is not None:
         return configured
-    newest = store.span("signals", "signal_timestamp")[1]
+    oldest, newest = store.span("signals", "signal_timestamp")
     if newest is None:
         return None
     cutoff = shift_trading_days(newest, -LOOKBACK_SESSIONS)
-    day = store.span("signals", "signal_timestamp", at_most("signal_timestamp", cutoff))[1]
+    month_ends = month_end_trading_days(oldest, cutoff) if pd.Timestamp(oldest) <= cutoff else []
+    anchor = month_ends[-1] if len(month_ends) else cutoff
+    day = store.span("signals", "signal_timestamp", at_most("signal_timestamp", anchor))[1]
     return pd.Timestamp(day or newest)
 
 
 def day_signals(store: Warehouse, day: pd.Timestamp) -> pd.DataFrame:
     return store.read("signals", eq("signal_timestamp", day), columns=["symbol", "strategy_id", "signal"])
+
+
+def fingerprint(day: pd.Timestamp, stored: pd.DataFrame, book: StrategyBook) -> str:
+    """What a verdict on `day` was reached on: the day, its stored signals (to the bit) and the strategy book."""
+    rows = stored.sort_values(["strategy_id", "symbol"]).reset_index(drop=True)
+    digest = hashlib.sha256(f"{day.date()}|{book!r}".encode())
+    digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:32]
+
+
+def verified_in(context: AssetCheckExecutionContext, signature: str) -> str | None:
+    """The run that recomputed the day and passed on the same fingerprint, when the latest evaluation says so (a
+    run's own planned entry carries no evaluation and is passed over)."""
+    evaluated = {AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED}
+    history = context.instance.event_log_storage.get_asset_check_execution_history(
+        signals_point_in_time.check_key, limit=1, status=evaluated
+    )
+    evaluation = history[0].evaluation if history else None
+    if evaluation is None or not evaluation.passed:
+        return None
+    seen, verifier = evaluation.metadata.get("fingerprint"), evaluation.metadata.get("verified_in_run")
+    if seen is None or seen.value != signature:
+        return None
+    return verifier.value if verifier is not None else history[0].run_id
 
 
 def recompute(
@@ -119,6 +152,12 @@ def signals_point_in_time(
         stored = day_signals(store, day) if day is not None else pd.DataFrame()
     if day is None or stored.empty:
         return AssetCheckResult(passed=True, metadata={"checked_day": "none: no signals yet"})
+    signature = fingerprint(day, stored, settings.strategy_book())
+    earlier = verified_in(context, signature)
+    if earlier is not None:
+        context.log.info(f"point-in-time check on {day.date()}: verified by run {earlier} on the same signals")
+        metadata = {"checked_day": str(day.date()), "fingerprint": signature, "verified_in_run": earlier}
+        return AssetCheckResult(passed=True, severity=AssetCheckSeverity.ERROR, metadata=metadata)
     with tempfile.TemporaryDirectory() as scratch:
         result = compare(stored, recompute(warehouse, settings, day, Path(scratch)))
     context.log.info(f"point-in-time check on {day.date()}: {result['differing']} of {result['compared']} differ")
@@ -127,6 +166,7 @@ def signals_point_in_time(
         severity=AssetCheckSeverity.ERROR,
         metadata={
             "checked_day": str(day.date()),
+            "fingerprint": signature,
             "signals_compared": result["compared"],
             "signals_differing": result["differing"],
             "max_difference": result["max_difference"],
