@@ -293,14 +293,22 @@ def pass_sessions() -> int:
     return whole_number("STRATENGINE_PASS_SESSIONS") or DEFAULT_PASS_SESSIONS
 
 
+def usable_cores() -> int:
+    """The cores this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def compute_threads() -> int:
     """STRATENGINE_COMPUTE_THREADS: threads a step runs independent numpy work on (the factor evaluation's series);
     default the cores this process may use. numpy's sorts and array arithmetic run without the GIL, so a second
     thread uses a second core."""
-    configured = whole_number("STRATENGINE_COMPUTE_THREADS")
-    if configured is not None:
-        return configured
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return whole_number("STRATENGINE_COMPUTE_THREADS") or usable_cores()
+
+
+def compute_processes() -> int:
+    """STRATENGINE_COMPUTE_PROCESSES: processes a step solves independent chains of rebalances on (cvxpy builds its
+    problems in Python, under the GIL, so threads would not help); default the cores this process may use."""
+    return whole_number("STRATENGINE_COMPUTE_PROCESSES") or usable_cores()
 
 
 def default_memory_limit() -> str:

@@ -9,11 +9,10 @@ from quant.research import GRID_METRICS, Windows, select, split_windows, variant
 from quant.strategies import ResearchRules, Strategy
 from resources import PipelineSettings, WarehouseResource
 from storage.warehouse import Warehouse, eq
-from stratengine_assets.backtest.simulation import window_run
+from stratengine_assets.backtest.simulation import window_runs
 from stratengine_assets.common.clock import utc_now
 from stratengine_assets.common.policies import warehouse_asset
 from stratengine_assets.common.staleness import UNPARTITIONED, settle
-from stratengine_assets.portfolio.rebalance_weights import RebalanceReads
 from stratengine_assets.research.signals import signals
 
 
@@ -24,20 +23,23 @@ def research_windows(store: Warehouse, rules: ResearchRules) -> Windows | None:
 
 def grid_rows(
     store: Warehouse,
-    strategy: Strategy,
+    strategies: list[Strategy],
     windows: Windows,
     rules: ResearchRules,
     benchmark: str,
     delisting_return: float | None = None,
-) -> pd.DataFrame:
-    """One row per grid run: parameters, in-sample metrics, pass/fail with the reason, and which run is selected.
-    The runs read the strategy's candidates and closes once."""
-    rows, reads = [], RebalanceReads(store)
-    for run_id, params, variant in variants(strategy):
-        run = window_run(store, variant, windows.first, windows.in_sample_end, benchmark, delisting_return, reads)
+) -> dict[str, pd.DataFrame]:
+    """Per strategy, one row per grid run: parameters, in-sample metrics, pass/fail with the reason, and which run
+    is selected. Every strategy's runs are solved side by side (window_runs)."""
+    grid = [
+        (strategy, run_id, params, variant) for strategy in strategies for run_id, params, variant in variants(strategy)
+    ]
+    runs = window_runs(store, [g[3] for g in grid], windows.first, windows.in_sample_end, benchmark, delisting_return)
+    rows: dict[str, list[dict]] = {strategy.strategy_id: [] for strategy in strategies}
+    for (strategy, run_id, params, _), run in zip(grid, runs, strict=True):
         row = {k: (run.metrics or {}).get(k) for k in GRID_METRICS}
         passed, reason = verdict(row, rules) if run.metrics else (False, "no trades in the in-sample window")
-        rows.append(
+        rows[strategy.strategy_id].append(
             {
                 "strategy_id": strategy.strategy_id,
                 "run_id": run_id,
@@ -50,7 +52,7 @@ def grid_rows(
                 "reason": reason,
             }
         )
-    return select(pd.DataFrame(rows), rules).assign(computed_at=utc_now())
+    return {sid: select(pd.DataFrame(found), rules).assign(computed_at=utc_now()) for sid, found in rows.items()}
 
 
 def grid_table(frame: pd.DataFrame) -> str:
@@ -78,11 +80,11 @@ def backtest_grid(
         if windows is None:
             context.log.warning("no signals and prices to split into in-sample and out-of-sample windows yet")
             return MaterializeResult(metadata={"rows": 0})
-        for strategy in book.strategies.values():
-            frame = grid_rows(store, strategy, windows, rules, book.universe.benchmark, delisting)
-            store.replace("backtest_grid", frame, eq("strategy_id", strategy.strategy_id))
-            metadata[f"{strategy.strategy_id}/runs"] = MetadataValue.md(grid_table(frame))
-            metadata[f"{strategy.strategy_id}/passed"] = int(frame["passed"].sum())
+        frames = grid_rows(store, list(book.strategies.values()), windows, rules, book.universe.benchmark, delisting)
+        for strategy_id, frame in frames.items():
+            store.replace("backtest_grid", frame, eq("strategy_id", strategy_id))
+            metadata[f"{strategy_id}/runs"] = MetadataValue.md(grid_table(frame))
+            metadata[f"{strategy_id}/passed"] = int(frame["passed"].sum())
         settle(store, "backtest_grid", [UNPARTITIONED])
     metadata["in_sample"] = f"{windows.first.date()} .. {windows.in_sample_end.date()}"
     metadata["thresholds"] = f"Sharpe >= {rules.min_sharpe:g}, max drawdown > {rules.max_drawdown:.0%}"

@@ -14,7 +14,7 @@ from quant.panel import daily_returns, forward_fill
 from quant.rebalance import rebalance_dates
 from quant.strategies import Strategy
 from storage.warehouse import Warehouse
-from stratengine_assets.portfolio.rebalance_weights import RebalanceReads, rebalance_weights
+from stratengine_assets.portfolio.rebalance_weights import RebalanceRequest, rebalance_weights_of
 
 
 def daily_returns_of(store: Warehouse, tickers: list[str], first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
@@ -72,12 +72,30 @@ def window_run(
     last: pd.Timestamp,
     benchmark: str,
     delisting_return: float | None = None,
-    reads: RebalanceReads | None = None,
 ) -> WindowRun:
-    """Backtest `strategy` from cash over [first, last] only (`reads`: inputs shared with other runs)."""
-    when = rebalance_dates(strategy.rebalance, first, last)
-    weights, failures = rebalance_weights(store, strategy, when, held=pd.Series(dtype="float64"), reads=reads)
-    outcome = simulate_rebalances(store, strategy, weights, last, benchmark, delisting_return)
-    if outcome is None:
-        return WindowRun(None, failures)
-    return WindowRun(metrics_row(strategy, *outcome), failures, *outcome)
+    """Backtest `strategy` from cash over [first, last] only."""
+    return window_runs(store, [strategy], first, last, benchmark, delisting_return)[0]
+
+
+def window_runs(
+    store: Warehouse,
+    strategies: list[Strategy],
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    benchmark: str,
+    delisting_return: float | None = None,
+) -> list[WindowRun]:
+    """window_run of each strategy (a research grid's variants), their rebalances solved side by side and the
+    candidates and closes of variants of one strategy read once."""
+    requests = [
+        RebalanceRequest(s, rebalance_dates(s.rebalance, first, last), pd.Series(dtype="float64")) for s in strategies
+    ]
+    runs = []
+    for strategy, (weights, failures) in zip(strategies, rebalance_weights_of(store, requests), strict=True):
+        outcome = simulate_rebalances(store, strategy, weights, last, benchmark, delisting_return)
+        runs.append(
+            WindowRun(None, failures)
+            if outcome is None
+            else WindowRun(metrics_row(strategy, *outcome), failures, *outcome)
+        )
+    return runs

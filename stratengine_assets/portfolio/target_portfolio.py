@@ -18,18 +18,21 @@ from stratengine_assets.common.policies import trading_day_asset
 from stratengine_assets.common.staleness import settle
 from stratengine_assets.common.windows import reads
 from stratengine_assets.ingestion.securities import securities
-from stratengine_assets.portfolio.rebalance_weights import rebalance_weights
+from stratengine_assets.portfolio.rebalance_weights import RebalanceRequest, rebalance_weights_of
 from stratengine_assets.research.signals import signals
 
 
 def strategy_targets(
-    store: Warehouse, strategy: Strategy, first: pd.Timestamp, last: pd.Timestamp
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rows (date, strategy_id, ticker, weight, rebalance_date) for every trading day in [first, last]."""
-    solved, failures = rebalance_weights(store, strategy, rebalances_for_window(strategy.rebalance, first, last))
-    if solved.empty:
-        return pd.DataFrame(), failures
-    return carry_weights(solved, trading_days(first, last)).assign(strategy_id=strategy.strategy_id), failures
+    store: Warehouse, strategies: list[Strategy], first: pd.Timestamp, last: pd.Timestamp
+) -> list[tuple[pd.DataFrame, dict[str, str]]]:
+    """Per strategy, rows (date, strategy_id, ticker, weight, rebalance_date) for every trading day in [first, last]
+    and the rebalances that failed; the strategies' rebalances solved side by side."""
+    requests = [RebalanceRequest(s, rebalances_for_window(s.rebalance, first, last)) for s in strategies]
+    days, out = trading_days(first, last), []
+    for strategy, (solved, failures) in zip(strategies, rebalance_weights_of(store, requests), strict=True):
+        rows = pd.DataFrame() if solved.empty else carry_weights(solved, days).assign(strategy_id=strategy.strategy_id)
+        out.append((rows, failures))
+    return out
 
 
 def holdings_metadata(table: pd.DataFrame) -> dict:
@@ -66,8 +69,8 @@ def target_portfolio(
     first, last = partition_dates(context)
     frames, failures = [], {}
     with warehouse.session() as store:
-        for strategy in settings.strategy_book().strategies.values():
-            rows, failed = strategy_targets(store, strategy, first, last)
+        strategies = list(settings.strategy_book().strategies.values())
+        for strategy, (rows, failed) in zip(strategies, strategy_targets(store, strategies, first, last), strict=True):
             frames.append(rows)
             failures.update({f"{strategy.strategy_id} {day}": why for day, why in failed.items()})
         table = pd.concat(frames, ignore_index=True) if any(len(f) for f in frames) else pd.DataFrame()

@@ -1,0 +1,80 @@
+"""process_map: chains of rebalances solved in worker processes give what solving them here gives, to the bit."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quant.calendar import trading_days
+from quant.construction import solve_rebalances
+from quant.strategies import BUNDLED_STRATEGIES
+from quant.strategy_file import load_strategies
+from resources.settings import compute_processes
+from stratengine_assets.common.processes import process_map
+
+
+def test_results_come_in_the_jobs_order_from_other_processes():
+    jobs = [(x, 3) for x in range(7)]
+    assert process_map(divmod, jobs, processes=2) == [divmod(x, 3) for x in range(7)]
+    pids = set(process_map(_pid, [()] * 4, processes=2))
+    assert os.getpid() not in pids
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_an_error_in_a_worker_reaches_the_caller():
+    with pytest.raises(ValueError, match="invalid literal"):
+        process_map(int, [("1",), ("x",)], processes=2)
+
+
+def test_the_process_count_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("STRATENGINE_COMPUTE_PROCESSES", "3")
+    assert compute_processes() == 3
+    monkeypatch.setenv("STRATENGINE_COMPUTE_PROCESSES", "0")
+    with pytest.raises(ValueError, match="STRATENGINE_COMPUTE_PROCESSES"):
+        compute_processes()
+
+
+def _market(names: int = 80, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, pd.Index]:
+    """Candidates on three month ends and 320 sessions of closes before and through them."""
+    rng = np.random.default_rng(seed)
+    days = trading_days("2019-01-02", "2020-04-30")
+    tickers = pd.Index([f"N{k:03d}" for k in range(names)])
+    moves = rng.normal(0, 0.015, (len(days), names)) + rng.normal(0, 0.01, len(days))[:, None]
+    close = 50 * np.exp(np.cumsum(moves, axis=0))
+    rows = []
+    for when in pd.DatetimeIndex(["2020-01-31", "2020-02-28", "2020-03-31"]):
+        signal = rng.normal(size=names)
+        order = (-signal).argsort().argsort()
+        rows.append(
+            pd.DataFrame(
+                {
+                    "date": when,
+                    "ticker": tickers,
+                    "signal": signal,
+                    "best_rank": order + 1,
+                    "worst_rank": names - order,
+                    "beta": rng.normal(1, 0.2, names),
+                    "sector": np.array(["A", "B", "C", "D"])[np.arange(names) % 4],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True), close, days, tickers
+
+
+def test_chains_of_rebalances_solved_in_workers_equal_those_solved_here_to_the_bit():
+    book = load_strategies(str(BUNDLED_STRATEGIES))
+    signals, close, days, tickers = _market()
+    optimized = [s for s in book.strategies.values() if s.construction != "top_n_equal_weight"]
+    jobs = [(s, signals, close, days, tickers, pd.Series(dtype="float64")) for s in optimized]
+    here, there = process_map(solve_rebalances, jobs, processes=1), process_map(solve_rebalances, jobs, processes=2)
+    assert len(here) == len(optimized) >= 2
+    for (books_here, failed_here), (books_there, failed_there) in zip(here, there, strict=True):
+        assert failed_here == failed_there
+        assert len(books_here) == len(books_there) == 3 - len(failed_here)
+        for a, b in zip(books_here, books_there, strict=True):
+            pd.testing.assert_frame_equal(a, b, rtol=0, atol=0)
+    assert any(len(books) for books, _ in here)
