@@ -6,6 +6,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from partitions.definitions import add_tickers
+from quant.calendar import trading_days
 from resources.settings import pipeline_settings
 from resources.warehouse import DuckDBWarehouseResource
 from stratengine_assets.common.ticker_range import ticker_range_tags
@@ -80,6 +81,7 @@ def test_a_new_day_in_the_month_extends_every_series_and_equals_a_run_from_scrat
     metadata = run(resources, instance)
     assert metadata["tickers_extended"] == 2 and metadata["tickers_recomputed"] == 0
     assert metadata["rows"] == 2  # one new value per ticker, nothing rewritten
+    assert metadata["sessions_read"] < len(trading_days("2014-01-02", "2017-12-15")) / 2  # the windows' reach only
     expected = scratch(tmp_path, price_rows("2014-01-02", "2017-12-15"), resources["settings"])
     for name, table in tables(resources["warehouse"]).items():
         pd.testing.assert_frame_equal(table, expected[name], check_exact=False, rtol=0, atol=1e-12)
@@ -117,3 +119,43 @@ def test_rows_written_into_a_series_by_anyone_else_make_it_recomputed(built):
     metadata = run(resources, instance)
     assert metadata["tickers_recomputed"] == 1 and metadata["tickers_extended"] == 1
     assert tables(resources["warehouse"])["frac_diff"]["date"].min() > pd.Timestamp("2001-01-02")
+
+
+@pytest.mark.parametrize("halted", [False, True])
+def test_a_day_after_a_halt_or_beside_a_delisted_name_extends_and_equals_a_run_from_scratch(
+    project, monkeypatch, tmp_path, halted
+):
+    """The update reads only the sessions the windows reach back to: a name delisted long before them keeps its series
+    and state; a name halted for 60 sessions has too few prices there for its window, so the whole history is read.
+    Either way the tables equal a from-scratch run."""
+    monkeypatch.setenv("STRATENGINE_FRACDIFF_D", "auto")
+    closes = {**CLOSES, "CCC": random_walk("2014-01-02", "2016-06-30", seed=23)}
+    if halted:
+        closes["BBB"] = closes["BBB"].drop(trading_days("2017-09-15", "2017-12-14")[:60])
+
+    def bars(first: str, last: str) -> pd.DataFrame:
+        return pd.concat([price_bars(t, c[first:last], spread=0.0) for t, c in closes.items()], ignore_index=True)
+
+    instance = DagsterInstance.ephemeral()
+    add_tickers(instance, [*TICKERS, "CCC"])
+
+    def run_all(resources: dict) -> dict:
+        result = materialize([frac_diff], instance=instance, resources=resources, tags=ticker_range_tags("AAA", "CCC"))
+        assert result.success and all(check.passed for check in result.get_asset_check_evaluations())
+        return {k: v.value for k, v in result.asset_materializations_for_node("frac_diff")[0].metadata.items()}
+
+    resources = {**project, "settings": pipeline_settings()}
+    append(resources["warehouse"], bars("2014-01-02", "2017-12-14"))
+    assert run_all(resources)["tickers_recomputed"] == 3
+    append(resources["warehouse"], bars("2017-12-15", "2017-12-15"))
+    metadata = run_all(resources)
+    assert metadata["tickers_extended"] == 3 and metadata["rows"] == 2
+    whole = len(trading_days("2014-01-02", "2017-12-15"))
+    assert (metadata["sessions_read"] == whole) if halted else (metadata["sessions_read"] < whole / 2)
+    fresh = DuckDBWarehouseResource(database=str(tmp_path / "scratch.duckdb"))
+    append(fresh, bars("2014-01-02", "2017-12-15"))
+    run_all({"warehouse": fresh, "settings": resources["settings"]})
+    expected = tables(fresh)
+    for name, table in tables(resources["warehouse"]).items():
+        assert set(table["ticker"]) == {"AAA", "BBB", "CCC"}
+        pd.testing.assert_frame_equal(table, expected[name], check_exact=False, rtol=0, atol=1e-12)

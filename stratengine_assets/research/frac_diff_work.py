@@ -16,34 +16,42 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from quant.calendar import shift_trading_days
 from quant.fracdiff import differentiate, extend, fixed_d, fracdiff_weights, observations, search_before, searched_d
 from resources.settings import compute_threads
 from stratengine_assets.common.threads import ordered_map
 
 BLOCKS_PER_THREAD = 2  # ticker blocks a thread takes in turn: a block's search stops when its last d is found
+TAIL_SLACK = 21  # sessions read beyond the widest window, for the days a ticker has no price
 
 
 @dataclass(frozen=True)
 class History:
-    """Each ticker's own price rows as log closes, in observation order: (observation x ticker) matrix, each
-    observation's day (row of `days`) and observations per ticker."""
+    """Each ticker's own price rows as log closes, in observation order: (observation x ticker) matrix of a panel's
+    rows, each observation's day (row of `days`) and observations per ticker in the panel; the observations each
+    ticker has before the panel's first day (all zero when the panel starts with the history) and its latest price
+    day."""
 
     days: pd.DatetimeIndex
     tickers: pd.Index
     matrix: np.ndarray
     day: np.ndarray
     lengths: np.ndarray
+    earlier: np.ndarray
+    last_days: pd.DatetimeIndex
 
     @classmethod
-    def of(cls, days: pd.DatetimeIndex, tickers: pd.Index, close: np.ndarray) -> History:
-        return cls(days, tickers, *observations(close))
+    def of(
+        cls, days: pd.DatetimeIndex, tickers: pd.Index, close: np.ndarray, rows: np.ndarray, last: pd.DatetimeIndex
+    ) -> History:
+        """The panel `close` of the tickers' `rows` price rows in all, the latest on `last`."""
+        matrix, day, lengths = observations(close)
+        return cls(days, tickers, matrix, day, lengths, np.asarray(rows, dtype=np.int64) - lengths, last)
 
     @property
-    def last_days(self) -> pd.DatetimeIndex:
-        """Each ticker's latest price day."""
-        if not len(self.tickers):
-            return self.days[:0]
-        return self.days[self.day[np.maximum(self.lengths - 1, 0), np.arange(len(self.tickers))]]
+    def price_rows(self) -> np.ndarray:
+        """Each ticker's price rows in all."""
+        return self.earlier + self.lengths
 
     @property
     def before(self) -> pd.DatetimeIndex:
@@ -51,7 +59,7 @@ class History:
         return search_before(self.last_days)
 
     def searched_lengths(self) -> np.ndarray:
-        """Observations per ticker dated before its search stops."""
+        """Observations per ticker dated before its search stops (of a panel that holds the whole history)."""
         dated = np.where(self.day >= 0, self.day, len(self.days))
         stops = self.days.searchsorted(self.before)
         return (dated < stops[None, :]).sum(axis=0)
@@ -75,21 +83,52 @@ class Differenced:
 
 
 def extendable(
-    history: History, state: pd.DataFrame, held: pd.DataFrame, stored: pd.Series, d: float | None, threshold: float
+    tickers: pd.Index,
+    last_days: pd.DatetimeIndex,
+    state: pd.DataFrame,
+    held: pd.DataFrame,
+    stored: pd.Series,
+    d: float | None,
+    threshold: float,
 ) -> np.ndarray:
-    """Per ticker, whether its stored series stands and only needs the new days: `state` is frac_diff_state's rows,
-    `held` the fingerprints of the prices up to each stored last_date now (ticker, rows, checksum), `stored` the
-    frac_diff rows each ticker holds now (a series someone else wrote into is recomputed)."""
-    state = state.set_index("ticker").reindex(history.tickers)
-    now = held.set_index("ticker").reindex(history.tickers)
+    """Per ticker (latest price on `last_days`), whether its stored series stands and only needs the new days:
+    `state` is frac_diff_state's rows, `held` the fingerprints of the prices up to each stored last_date now
+    (ticker, rows, checksum), `stored` the frac_diff rows each ticker holds now (a series someone else wrote into
+    is recomputed)."""
+    state = state.set_index("ticker").reindex(tickers)
+    now = held.set_index("ticker").reindex(tickers)
     same_prices = (state["price_rows"] == now["rows"]) & (state["price_checksum"] == now["checksum"])
-    same_prices &= state["value_rows"] == stored.reindex(history.tickers).fillna(0)
-    same_search = pd.DatetimeIndex(state["search_before"]) == history.before
+    same_prices &= state["value_rows"] == stored.reindex(tickers).fillna(0)
+    same_search = pd.DatetimeIndex(state["search_before"]) == search_before(last_days)
     width_of = {d: len(fracdiff_weights(d, threshold)) for d in state["d"].dropna().unique()}  # ~21 values of d
     same_d = state["d"].notna() & (state["width"] == state["d"].map(width_of))
     if d is not None:
         same_d &= state["d"] == d
     return (same_prices & same_search & same_d).fillna(False).to_numpy(dtype=bool)
+
+
+def tail_start(
+    tickers: pd.Index, last_days: pd.DatetimeIndex, state: pd.DataFrame, grow: np.ndarray
+) -> pd.Timestamp | None:
+    """The first day a read needs when every ticker is extended: TAIL_SLACK sessions more than the widest window
+    before the earliest new price (a ticker with gaps may still fall short: window_short says so). None, the whole
+    history, when some ticker is recomputed."""
+    if not len(tickers) or not grow.all():
+        return None
+    state = state.set_index("ticker").reindex(tickers)
+    stored_last = pd.DatetimeIndex(state["last_date"])
+    new = last_days > stored_last
+    if not new.any():
+        return last_days.max()
+    return shift_trading_days(stored_last[new].min(), -(int(state["width"].max()) + TAIL_SLACK))
+
+
+def window_short(history: History, state: pd.DataFrame) -> bool:
+    """Whether some ticker with new prices has fewer than its window's observations before them in the panel."""
+    state = state.set_index("ticker").reindex(history.tickers)
+    start = state["price_rows"].to_numpy(dtype=float) - history.earlier
+    new = history.lengths > start
+    return bool((new & (start < state["width"].to_numpy(dtype=float) - 1)).any())
 
 
 def recompute(history: History, columns: np.ndarray, d: float | None, threshold: float) -> Differenced:
@@ -125,7 +164,7 @@ def extended(history: History, columns: np.ndarray, state: pd.DataFrame, thresho
     state = state.set_index("ticker").reindex(history.tickers)
     out = Differenced.empty(history)
     stored_d = state["d"].to_numpy(dtype=float)
-    starts = state["price_rows"].to_numpy(dtype=float)
+    starts = state["price_rows"].to_numpy(dtype=float) - history.earlier  # the panel's own observation numbers
     for d in np.unique(stored_d[columns]):
         group = columns[stored_d[columns] == d]
         start, stop = starts[group].astype(np.int64), history.lengths[group]
@@ -162,7 +201,6 @@ def value_table(history: History, done: Differenced) -> pa.Table:
 def state_table(history: History, done: Differenced, fingerprints: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     """frac_diff_state's rows: per ticker, d, width, where its search stopped, its last price, the fingerprint of
     its prices up to it and the frac_diff rows it holds (`rows`, by ticker)."""
-    last = history.last_days
     prints = fingerprints.set_index("ticker").reindex(history.tickers)
     return pd.DataFrame(
         {
@@ -170,8 +208,8 @@ def state_table(history: History, done: Differenced, fingerprints: pd.DataFrame,
             "d": done.chosen,
             "width": done.widths.astype(np.int32),
             "search_before": history.before,
-            "last_date": last,
-            "price_rows": history.lengths.astype(np.int64),
+            "last_date": history.last_days,
+            "price_rows": history.price_rows.astype(np.int64),
             "price_checksum": prints["checksum"].to_numpy(dtype=np.uint64),
             "value_rows": rows.reindex(history.tickers).fillna(0).to_numpy(dtype=np.int64),
         }
