@@ -43,6 +43,7 @@ def test_the_memory_limit_defaults_to_a_quarter_of_the_machine_at_most_3_gb(monk
     [
         ("STRATENGINE_PASS_SESSIONS", lambda: settings.pass_sessions()),
         ("STRATENGINE_COMPUTE_THREADS", lambda: settings.compute_threads()),
+        ("STRATENGINE_COMPUTE_PROCESSES", lambda: settings.compute_processes()),
         ("STRATENGINE_BACKFILL_PARTITIONS_PER_RUN", lambda: settings.backfill_partitions_per_run()),
         ("STRATENGINE_DUCKDB_THREADS", lambda: int(settings.duckdb_config()["threads"])),
     ],

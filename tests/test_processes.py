@@ -10,7 +10,6 @@ from quant.calendar import trading_days
 from quant.construction import solve_rebalances
 from quant.strategies import BUNDLED_STRATEGIES
 from quant.strategy_file import load_strategies
-from resources.settings import compute_processes
 from stratengine_assets.common.processes import process_map
 
 
@@ -28,14 +27,6 @@ def _pid() -> int:
 def test_an_error_in_a_worker_reaches_the_caller():
     with pytest.raises(ValueError, match="invalid literal"):
         process_map(int, [("1",), ("x",)], processes=2)
-
-
-def test_the_process_count_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv("STRATENGINE_COMPUTE_PROCESSES", "3")
-    assert compute_processes() == 3
-    monkeypatch.setenv("STRATENGINE_COMPUTE_PROCESSES", "0")
-    with pytest.raises(ValueError, match="STRATENGINE_COMPUTE_PROCESSES"):
-        compute_processes()
 
 
 def _market(names: int = 80, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, pd.Index]:
