@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -58,20 +58,13 @@ def _covariance_span(strategy: Strategy, when: pd.DatetimeIndex) -> tuple[pd.Tim
     return shift_trading_days(when[0], -(strategy.covariance_lookback + 1)), when[-1]
 
 
-@dataclass
-class RebalanceReads:
-    """rebalance_inputs_of read once for every run that asks for the same strategy, days and look-back (the
-    variants of a research grid differ in what they do with the same candidates and closes)."""
-
-    store: Warehouse
-    held: dict[tuple, RebalanceInputs] = field(default_factory=dict)
-
-    def inputs_of(self, wanted: list[Wanted]) -> list[RebalanceInputs]:
-        keys = [(s.strategy_id, tuple(when), s.covariance_lookback) for s, when in wanted]
-        missing = dict(zip(keys, wanted, strict=True))
-        missing = {key: asked for key, asked in missing.items() if key not in self.held}
-        self.held.update(zip(missing, rebalance_inputs_of(self.store, list(missing.values())), strict=True))
-        return [self.held[key] for key in keys]
+def shared_inputs(store: Warehouse, wanted: list[Wanted]) -> list[RebalanceInputs]:
+    """rebalance_inputs_of, read once for every request of the same strategy, days and look-back (the variants of a
+    research grid differ in what they do with the same candidates and closes)."""
+    keys = [(s.strategy_id, tuple(when), s.covariance_lookback) for s, when in wanted]
+    distinct = dict(zip(keys, wanted, strict=True))
+    read = dict(zip(distinct, rebalance_inputs_of(store, list(distinct.values())), strict=True))
+    return [read[key] for key in keys]
 
 
 @dataclass(frozen=True)
@@ -83,29 +76,17 @@ class RebalanceRequest:
     held: pd.Series | None = None
 
 
-def rebalance_weights(
-    store: Warehouse,
-    strategy: Strategy,
-    when: pd.DatetimeIndex,
-    held: pd.Series | None = None,
-    reads: RebalanceReads | None = None,
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rows (ticker, weight, rebalance_date) for the rebalance days `when`, and the days that failed and why.
-    An optimized strategy starts from `held`, or from its stored book before when[0] when held is None; `reads`
-    shares its inputs with other runs of the strategy."""
-    return rebalance_weights_of(store, [RebalanceRequest(strategy, when, held)], reads)[0]
-
-
 def rebalance_weights_of(
-    store: Warehouse, requests: list[RebalanceRequest], reads: RebalanceReads | None = None
+    store: Warehouse, requests: list[RebalanceRequest]
 ) -> list[tuple[pd.DataFrame, dict[str, str]]]:
-    """rebalance_weights of each request. The warehouse is read here; the optimized requests' chains of solves
-    (each rebalance starts from the book the one before left, so a chain is sequential) run side by side on
-    STRATENGINE_COMPUTE_PROCESSES worker processes when there are at least PROCESS_MIN_REBALANCES to pay for
-    starting them. Every chain is solved by the same function either way, so the rows do not depend on it."""
-    reads = reads or RebalanceReads(store)
+    """Per request, rows (ticker, weight, rebalance_date) for its rebalance days and the days that failed and why;
+    an optimized strategy starts from the request's `held`, or from its stored book before the first day. The
+    warehouse is read here; the optimized requests' chains of solves (each rebalance starts from the book the one
+    before left, so a chain is sequential) run side by side on STRATENGINE_COMPUTE_PROCESSES worker processes when
+    there are at least PROCESS_MIN_REBALANCES to pay for starting them. Every chain is solved by the same function
+    either way, so the rows do not depend on it."""
     optimized = [k for k, r in enumerate(requests) if r.strategy.construction != "top_n_equal_weight"]
-    inputs = reads.inputs_of([(requests[k].strategy, requests[k].when) for k in optimized])
+    inputs = shared_inputs(store, [(requests[k].strategy, requests[k].when) for k in optimized])
     chains = {k: chain for k, got in zip(optimized, inputs, strict=True) if (chain := _chain(store, requests[k], got))}
     rebalances = sum(chain[1]["date"].nunique() for chain in chains.values())
     processes = None if rebalances >= PROCESS_MIN_REBALANCES else 1
