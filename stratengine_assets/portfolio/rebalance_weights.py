@@ -13,7 +13,8 @@ from quant.strategies import Strategy
 from storage.warehouse import Warehouse
 from stratengine_assets.common.processes import process_map
 
-PROCESS_MIN_REBALANCES = 60  # worker processes take about 2 s to start; a solve about 0.03 s
+SOLVE_SECONDS = (0.012, 0.00005)  # one rebalance's solve: fixed, and per candidate (0.014 s at 40, 0.031 s at 400)
+PROCESS_MIN_SECONDS = 8.0  # two workers take 2-3 s to start: below this much solving the chains run here
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,12 @@ def rebalance_weights_of(
     an optimized strategy starts from the request's `held`, or from its stored book before the first day. The
     warehouse is read here; the optimized requests' chains of solves (each rebalance starts from the book the one
     before left, so a chain is sequential) run side by side on STRATENGINE_COMPUTE_PROCESSES worker processes when
-    there are at least PROCESS_MIN_REBALANCES to pay for starting them. Every chain is solved by the same function
-    either way, so the rows do not depend on it."""
+    their solving would take PROCESS_MIN_SECONDS here (the 40-name demo's would not: 4.3 s alone, 6.6 s with two
+    workers). Every chain is solved by the same function either way, so the rows do not depend on it."""
     optimized = [k for k, r in enumerate(requests) if r.strategy.construction != "top_n_equal_weight"]
     inputs = shared_inputs(store, [(requests[k].strategy, requests[k].when) for k in optimized])
     chains = {k: chain for k, got in zip(optimized, inputs, strict=True) if (chain := _chain(store, requests[k], got))}
-    rebalances = sum(chain[1]["date"].nunique() for chain in chains.values())
-    processes = None if rebalances >= PROCESS_MIN_REBALANCES else 1
+    processes = None if sum(map(solving_seconds, chains.values())) >= PROCESS_MIN_SECONDS else 1
     solved = dict(zip(chains, process_map(solve_rebalances, list(chains.values()), processes), strict=True))
     out = []
     for k, request in enumerate(requests):
@@ -100,6 +100,14 @@ def rebalance_weights_of(
         books, failures = solved.get(k, ([], {}))
         out.append(((pd.concat(books, ignore_index=True) if books else pd.DataFrame()), failures))
     return out
+
+
+def solving_seconds(chain: tuple) -> float:
+    """About how long solve_rebalances takes on a chain's arguments here: per rebalance day, SOLVE_SECONDS for its
+    candidates (at most the strategy's `candidates` of the day's signals)."""
+    strategy, signals = chain[0], chain[1]
+    per_day = signals.groupby("date").size().clip(upper=max(strategy.candidates, 1))
+    return float((SOLVE_SECONDS[0] + SOLVE_SECONDS[1] * per_day).sum())
 
 
 def _chain(store: Warehouse, request: RebalanceRequest, inputs: RebalanceInputs) -> tuple | None:
