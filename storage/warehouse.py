@@ -231,9 +231,9 @@ class Warehouse(ABC):
 
     @abstractmethod
     def price_fingerprints(self, through: pd.DataFrame) -> pd.DataFrame:
-        """(ticker, rows, checksum, last_date) of each ticker's price rows up to its date in `through` (ticker,
-        through): how many, a checksum of their (date, close) that any change to them changes (0 for none), and
-        the latest of their days (None for none)."""
+        """(ticker, rows, checksum, first_date, last_date) of each ticker's price rows up to its date in `through`
+        (ticker, through): how many, a checksum of their (date, close) that any change to them changes (0 for none),
+        and the first and latest of their days (None for none)."""
 
     # -- research --------------------------------------------------------------------------------------------
 

@@ -164,7 +164,7 @@ QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date DESC) = 1
 FINGERPRINTS_SQL = """
 SELECT t.ticker, count(p.date) AS rows,
        coalesce(bit_xor(hash(p.date, p.close)) FILTER (WHERE p.date IS NOT NULL), 0)::UBIGINT AS checksum,
-       max(p.date) AS last_date
+       min(p.date) AS first_date, max(p.date) AS last_date
 FROM fingerprint_through t LEFT JOIN prices p ON p.ticker = t.ticker AND p.date <= t.through
 GROUP BY t.ticker ORDER BY t.ticker
 """

@@ -10,14 +10,14 @@ from storage.warehouse import Warehouse, isin
 
 
 def ticker_price_panels(
-    store: Warehouse, keys: list[str], values: list[str], since: pd.Timestamp | None = None
+    store: Warehouse, keys: list[str], values: list[str]
 ) -> tuple[pd.DatetimeIndex, pd.Index, list[np.ndarray]]:
-    """The trading days (from `since` on, when given) and tickers (of `keys`) with prices, and each of the price
-    columns `values` as a (day x ticker) panel, NaN where a ticker has no row (or the value is NULL)."""
+    """The trading days and tickers (of `keys`) with prices, and each of the price columns `values` as a (day x
+    ticker) panel, NaN where a ticker has no row (or the value is NULL)."""
     first, last = store.span("prices", "date", isin("ticker", keys))
     if first is None:
         return pd.DatetimeIndex([]), pd.Index([]), [np.empty((0, 0)) for _ in values]
     tickers = pd.Index(store.distinct("prices", ["ticker"], isin("ticker", keys))["ticker"])
-    days = trading_days(max(pd.Timestamp(first), since) if since is not None else first, last)
+    days = trading_days(first, last)
     panels = store.read_panels("prices", values, days, tickers)
     return days, tickers, [panels[:, :, k] for k in range(len(values))]

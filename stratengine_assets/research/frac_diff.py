@@ -15,13 +15,13 @@ from dagster import (
     MetadataValue,
 )
 
+from quant.calendar import trading_days
 from quant.fracdiff import memory_kept
 from resources import PipelineSettings, WarehouseResource
 from storage.models import FracDiffModel
 from storage.warehouse import Warehouse, at_least, isin
 from stratengine_assets.common.checks import stored_check
 from stratengine_assets.common.policies import ticker_asset
-from stratengine_assets.common.price_panels import ticker_price_panels
 from stratengine_assets.common.staleness import settle
 from stratengine_assets.common.ticker_range import partition_tickers
 from stratengine_assets.research.frac_diff_work import (
@@ -97,16 +97,16 @@ def read_history(
     extended only the sessions their windows reach back to are read (a day's update reads about a fifth of ten
     years), else, or when a ticker with gaps falls short there, the whole history."""
     now = store.price_fingerprints(pd.DataFrame({"ticker": keys, "through": pd.Timestamp.max.normalize()}))
-    now = now[now["rows"] > 0].set_index("ticker")
-    priced, last_days = pd.Index(now.index), pd.DatetimeIndex(now["last_date"])
-    grow = pd.Series(extendable(priced, last_days, state, held, stored, *setting), index=priced)
-    for since in dict.fromkeys([tail_start(priced, last_days, state, grow.to_numpy()), None]):
-        days, tickers, (close,) = ticker_price_panels(store, keys, ["close"], since)
-        found = now.reindex(tickers)
-        history = History.of(days, tickers, close, found["rows"].to_numpy(), pd.DatetimeIndex(found["last_date"]))
+    now = now[now["rows"] > 0].set_index("ticker")  # every priced ticker, its rows and days: no second scan for them
+    tickers, last_days = pd.Index(now.index), pd.DatetimeIndex(now["last_date"])
+    grow = extendable(tickers, last_days, state, held, stored, *setting)
+    for since in dict.fromkeys([tail_start(tickers, last_days, state, grow), None]):
+        days = trading_days(since or now["first_date"].min(), last_days.max()) if len(tickers) else last_days
+        close = store.read_panel("prices", "close", days, tickers)
+        history = History.of(days, tickers, close, now["rows"].to_numpy(), last_days)
         if since is None or not window_short(history, state):
             break
-    return history, grow.reindex(tickers).to_numpy(dtype=bool), now.reset_index()
+    return history, grow, now.reset_index()
 
 
 @ticker_asset(
