@@ -1,6 +1,11 @@
 """process_map: chains of rebalances solved in worker processes give what solving them here gives, to the bit."""
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -84,3 +89,50 @@ def test_only_enough_solving_pays_for_worker_processes():
         return 10 * solving_seconds((strategy, signals))
 
     assert grid(40, 28) < PROCESS_MIN_SECONDS < grid(5000, 72)
+
+
+CHILD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from stratengine_assets.common.processes import process_map
+
+if __name__ == "__main__":
+    print("mapping", flush=True)
+    process_map(time.sleep, [(30,)] * 4, processes=2)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_workers_end_when_the_step_that_started_them_is_killed(tmp_path):
+    """A step killed with SIGKILL never shuts its pool down: its workers (and multiprocessing's resource tracker)
+    must still end, mid-job included, rather than wait on their queue for good."""
+    script = tmp_path / "step.py"
+    script.write_text(CHILD.format(root=str(Path(__file__).resolve().parents[1])))
+    step = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert step.stdout.readline().strip() == "mapping"
+        deadline = time.monotonic() + 60
+        while len(_children(step.pid)) < 3 and time.monotonic() < deadline:  # two workers and the tracker
+            time.sleep(0.2)
+        started = _children(step.pid)
+        assert len(started) >= 3
+    finally:
+        step.send_signal(signal.SIGKILL)
+        step.wait()
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in started if Path(f"/proc/{pid}").exists()], "orphaned workers outlived the step"

@@ -8,6 +8,9 @@ the pipeline must keep its work under `if __name__ == "__main__":` (Dagster's ow
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -16,10 +19,21 @@ from threadpoolctl import threadpool_limits
 
 from resources.settings import compute_processes
 
+PARENT_POLL_SECONDS = 1.0
 
-def _one_blas_thread() -> None:
-    """A worker's BLAS on one thread: the workers themselves fill the cores."""
+
+def _start_worker(parent: int) -> None:
+    """A worker's BLAS on one thread (the workers themselves fill the cores), and a watch that ends the worker once
+    the process that started it is gone: a step killed with SIGKILL never closes the pool, and its idle workers
+    would otherwise wait on their queue for good."""
     threadpool_limits(1)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def process_map(compute: Callable[..., Any], jobs: Sequence[tuple], processes: int | None = None) -> list[Any]:
@@ -32,5 +46,6 @@ def process_map(compute: Callable[..., Any], jobs: Sequence[tuple], processes: i
         with threadpool_limits(1):
             return [compute(*job) for job in jobs]
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=spawn, initializer=_one_blas_thread) as pool:
+    workers = min(processes, len(jobs))
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
         return list(pool.map(compute, *zip(*jobs, strict=True)))
