@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 HEADER_LINES = 1
@@ -77,34 +78,73 @@ def _query(
 ) -> pd.DataFrame:
     """One read_csv over the files. DuckDB numbers the rows in the files' order (it preserves insertion order), so
     a row's line is its ordinal within its file after the header; a file whose ordinals are not one run would
-    break that, and raises _Interleaved (the batch is then read file by file)."""
-    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
-    names = {name: f"c{header.index(name)}" for name in spec.expected}
-    casts = ", ".join(_cast(names[name], kind) + f' AS "{name}"' for name, kind in spec.casts.items())
+    break that, and raises _Interleaved (the batch is then read file by file).
+
+    The columns are first read typed by the CSV reader itself, which is twice as fast as text cast in SQL (8.4 s
+    against 16.0 s for 12.4 M Stooq rows); a value it cannot convert fails that read, and the batch is read again
+    as text, where an uncastable value is missing."""
     files = pd.DataFrame({"path": [str(p) for p in paths], "file": positions})
     conn.register("csv_file_positions", files)
     try:
-        frame = conn.execute(
-            f"""
-            SELECT f.file::BIGINT AS file, rows.n::BIGINT AS n, {casts}
-            FROM (
-                SELECT *, ordinality AS n FROM read_csv(
-                    $paths, header = true, columns = $columns, delim = ',', quote = '"', escape = '"',
-                    null_padding = true, filename = true, auto_detect = false, strict_mode = true
-                ) WITH ORDINALITY
-            ) rows JOIN csv_file_positions f ON f.path = rows.filename
-            """,
-            {"paths": [str(p) for p in paths], "columns": columns}
-            | ({"date_format": spec.date_format} if DATE in spec.casts.values() else {}),  # DuckDB refuses unused ones
-        ).df()
+        try:
+            frame = conn.execute(*_typed_read(paths, header, spec)).df()
+        except duckdb.Error:
+            frame = conn.execute(*_text_read(paths, header, spec)).df()
     finally:
         conn.unregister("csv_file_positions")
-    by_file = frame.groupby("file")["n"]
-    first, last, count = by_file.transform("min"), by_file.transform("max"), by_file.transform("size")
-    if not (last - first + 1 == count).all():
+    return _numbered(frame, paths)
+
+
+READ_ROWS = """
+SELECT f.file::BIGINT AS file, rows.n::BIGINT AS n, {casts}
+FROM (
+    SELECT *, ordinality AS n FROM read_csv(
+        $paths, header = true, columns = $columns, delim = ',', quote = '"', escape = '"',
+        null_padding = true, filename = true, auto_detect = false, strict_mode = true{options}
+    ) WITH ORDINALITY
+) rows JOIN csv_file_positions f ON f.path = rows.filename
+ORDER BY rows.n
+"""
+
+
+def _typed_read(paths: list[Path], header: list[str], spec: CsvSpec) -> tuple[str, dict]:
+    """The spec's columns converted by the reader (the others read as text); NaN read as missing, as in text."""
+    names = {f"c{header.index(name)}": name for name in spec.expected}
+    columns = {f"c{i}": spec.casts.get(names.get(f"c{i}", ""), "VARCHAR") for i in range(len(header))}
+    casts = ", ".join(_typed(column, spec.casts[name]) + f' AS "{name}"' for column, name in names.items())
+    options = ", dateformat = $date_format" if DATE in spec.casts.values() else ""
+    parameters = {"paths": [str(p) for p in paths], "columns": columns}
+    return READ_ROWS.format(casts=casts, options=options), parameters | _date_format(spec)
+
+
+def _text_read(paths: list[Path], header: list[str], spec: CsvSpec) -> tuple[str, dict]:
+    """Every column read as text and cast in SQL: an uncastable value is missing, not an error."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    names = {name: f"c{header.index(name)}" for name in spec.expected}
+    casts = ", ".join(_cast(names[name], kind) + f' AS "{name}"' for name, kind in spec.casts.items())
+    parameters = {"paths": [str(p) for p in paths], "columns": columns}
+    return READ_ROWS.format(casts=casts, options=""), parameters | _date_format(spec)
+
+
+def _date_format(spec: CsvSpec) -> dict:
+    return {"date_format": spec.date_format} if DATE in spec.casts.values() else {}  # DuckDB refuses unused ones
+
+
+def _numbered(frame: pd.DataFrame, paths: list[Path]) -> pd.DataFrame:
+    """The rows (in ordinal order) with `source_line` for `n`; _Interleaved unless each file's rows are one run."""
+    file = frame["file"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, file[1:] != file[:-1]]) if len(file) else np.array([], dtype="int64")
+    if len(starts) != len(np.unique(file)):
         raise _Interleaved(paths[0])
-    frame.insert(1, "source_line", (frame["n"] - first + HEADER_LINES + 1).astype("int64"))
-    return frame.sort_values("n", ignore_index=True).drop(columns="n")  # the files' order, line by line
+    first = np.repeat(frame["n"].to_numpy()[starts], np.diff(np.r_[starts, len(file)]))
+    frame.insert(1, "source_line", (frame["n"].to_numpy() - first + HEADER_LINES + 1).astype("int64"))
+    return frame.drop(columns="n")
+
+
+def _typed(column: str, kind: str) -> str:
+    if kind == DATE:
+        return f"{column}::TIMESTAMP"
+    return f"CASE WHEN isnan({column}) THEN NULL ELSE {column} END"
 
 
 def _cast(column: str, kind: str) -> str:

@@ -160,3 +160,37 @@ def test_vectorized_tickers_agree_with_one_by_one():
         except (ValueError, AttributeError):
             expected = None
         assert (pd.isna(got) and expected is None) or got == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2017-11-09,10,11,9,10.5,100,0", "2017-11-10, 10.5 ,1.2e1,10,NaN,,0", "2017-11-13,+10,11,9,inf,-0,x"],
+        ["2017-11-09,10,11,9,n/a,100,0", "2017-13-45,1,1,1,1,1,0", "2017-11-13,1,1,1,1,1e400,0"],
+    ],
+)
+def test_the_typed_read_gives_what_the_text_read_gives(tmp_path: Path, values: list[str]):
+    """The CSV reader's own conversion (the fast path) yields the values the text cast yields, or refuses the batch,
+    which is then read as text: one file of clean values and one the typed reader cannot convert."""
+    import duckdb
+
+    from storage.csv_files import _text_read, _typed_read
+    from vendors.stooq import STOOQ_CSV
+
+    paths = [tmp_path / "aaa.us.txt", tmp_path / "bbb.us.txt"]
+    for path in paths:
+        path.write_text(STOOQ_HEADER + "\n".join(values) + "\n")
+    header = STOOQ_HEADER.strip().split(",")
+    with duckdb.connect() as conn:
+        conn.register("csv_file_positions", pd.DataFrame({"path": [str(p) for p in paths], "file": [0, 1]}))
+        text = conn.execute(*_text_read(paths, header, STOOQ_CSV)).df()
+        try:
+            typed = conn.execute(*_typed_read(paths, header, STOOQ_CSV)).df()
+        except duckdb.Error:
+            typed = None
+    assert len(text) == 2 * len(values)
+    if "n/a" in values[0]:
+        assert typed is None  # refused: read_csv_group falls back to the text read
+    else:
+        pd.testing.assert_frame_equal(typed, text)
+        assert text["Close"].isna().tolist() == [False, True, False] * 2
