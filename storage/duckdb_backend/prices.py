@@ -19,7 +19,7 @@ PRICE_TABLE_COLUMNS = ", ".join("close * volume" if c == "dollar_volume" else c 
 STRUCTURAL_SQL = """
 CREATE OR REPLACE TEMP TABLE checked_prices AS
 WITH raw AS (
-    SELECT r.*, coalesce(v.rank, 1000) AS vendor_rank
+    SELECT r.* EXCLUDE (ingested_at), coalesce(v.rank, 1000) AS vendor_rank
     FROM raw_prices r
     LEFT JOIN vendor_ranks v USING (vendor)
     WHERE r.date >= $load_start AND r.date < $load_end
@@ -102,16 +102,16 @@ SELECT * EXCLUDE (jump_in, jump_out, neighbours_agree, later_rows_agree, after_a
 FROM judged
 """
 VENDORS_SQL = "SELECT count(DISTINCT vendor) FROM checked_prices WHERE reason IS NULL"
+# a name-day is missing when the name has a price on the session before and none on the day: its next price is
+# not on the next session (a window over the name's days; an anti-join of every name-day with the day before was
+# 4.2 s against 1.1 s at 12.4 M rows)
 MISSING_SQL = """
-WITH days AS (SELECT DISTINCT date FROM calendar WHERE date >= $start AND date < $end),
-seen AS (SELECT ticker, date FROM prices WHERE date >= $start - INTERVAL 10 DAY AND date < $end),
-previous AS (
-    SELECT d.date, s.ticker FROM days d
-    JOIN calendar c ON c.next_date = d.date
-    JOIN seen s ON s.date = c.date
+WITH seen AS (
+    SELECT ticker, date, lead(date) OVER (PARTITION BY ticker ORDER BY date) AS next_seen
+    FROM prices WHERE date >= $start - INTERVAL 10 DAY AND date < $end
 )
-SELECT p.date, p.ticker FROM previous p
-WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE s.ticker = p.ticker AND s.date = p.date)
+SELECT c.next_date AS date, s.ticker FROM seen s JOIN calendar c ON c.date = s.date
+WHERE c.next_date >= $start AND c.next_date < $end AND s.next_seen IS DISTINCT FROM c.next_date
 ORDER BY 1, 2
 """
 
@@ -124,16 +124,20 @@ WHERE a.reason IS NULL AND b.reason IS NULL AND abs(a.close / b.close - 1) > $to
   AND a.date >= $start AND a.date < $end
 ORDER BY difference DESC
 """
+DISAGREEMENT_COLUMNS = ["date", "ticker", "vendor_a", "close_a", "vendor_b", "close_b", "difference"]
 BAR = "date, ticker, open, high, low, close, volume, vendor, as_traded_close"
-# (date, ticker) is unique on both sides: a full join finds the bars added, removed or changed
+# a day changed when its bars' count or the XOR of their hashes differs between the stored and the new prices:
+# an aggregate per day, where a full join of 12.4 M name-days took 4.9 s (a change escapes with odds of 2^-64)
 CHANGED_DAYS_SQL = f"""
-WITH old AS (SELECT {BAR} FROM prices WHERE date >= $start AND date < $end),
-new AS (SELECT {BAR} FROM picked_prices WHERE reason IS NULL AND date >= $start AND date < $end)
-SELECT DISTINCT coalesce(old.date, new.date) AS date
-FROM old FULL JOIN new ON old.date = new.date AND old.ticker = new.ticker
-WHERE old.ticker IS NULL OR new.ticker IS NULL
-   OR ({", ".join(f"old.{c}" for c in BAR.split(", "))}) IS DISTINCT FROM
-      ({", ".join(f"new.{c}" for c in BAR.split(", "))})
+WITH old AS (
+    SELECT date, count(*) AS bars, bit_xor(hash({BAR})) AS checksum FROM prices
+    WHERE date >= $start AND date < $end GROUP BY date
+), new AS (
+    SELECT date, count(*) AS bars, bit_xor(hash({BAR})) AS checksum FROM picked_prices
+    WHERE reason IS NULL AND date >= $start AND date < $end GROUP BY date
+)
+SELECT coalesce(old.date, new.date) AS date FROM old FULL JOIN new USING (date)
+WHERE old.bars IS DISTINCT FROM new.bars OR old.checksum IS DISTINCT FROM new.checksum
 ORDER BY date
 """
 KEPT_MOVES_SQL = """
@@ -200,7 +204,11 @@ class PriceQueries(Session):
                 for table in ("checked_prices", "picked_prices"):
                     self.conn.execute(QUARANTINE_PICKED.format(table=table), window)
             missing = self.conn.execute(MISSING_SQL, window).df()
-            disagreements = self.conn.execute(DISAGREEMENT_SQL, {**window, "tolerance": rules.vendor_tolerance}).df()
+            disagreements = (
+                self.conn.execute(DISAGREEMENT_SQL, {**window, "tolerance": rules.vendor_tolerance}).df()
+                if vendors > 1
+                else pd.DataFrame(columns=DISAGREEMENT_COLUMNS)  # one vendor's rows disagree with nothing
+            )
             kept = self.conn.execute(KEPT_MOVES_SQL, window).df()
         return PriceValidation(missing, disagreements, kept, changed)
 
