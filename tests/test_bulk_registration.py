@@ -35,3 +35,20 @@ def test_one_file_per_batch_builds_what_one_batch_of_all_files_builds(tmp_path, 
     reasons = together.query("SELECT reason, count(*) AS n FROM quarantine GROUP BY reason ORDER BY reason")
     assert dict(reasons.values) == {"future_date": 1, "unparseable_date": 1}
     assert together.query("SELECT count(*) AS n FROM raw_prices")["n"][0] > 6 * 30
+
+
+def test_a_batch_of_more_files_than_a_one_byte_code_counts(tmp_path):
+    """Rows carry their file and ticker as categorical codes: past 127 files the codes widen, and the per-file
+    figures of a batch (rows, dates; no row before the start here, an empty grouping) must line up with their
+    files."""
+    project = _project(tmp_path / "many", names=140)
+    project.ingest()
+    manifest = project.query(
+        "SELECT key, row_count, first_date FROM landing_manifest"
+        " WHERE dataset = 'prices' AND status = 'registered' ORDER BY key"
+    ).set_index("key")
+    assert len(manifest) == 141  # the 140 names and the file with bad rows
+    held = project.query("SELECT source_file, count(*) AS n FROM raw_prices GROUP BY 1").set_index("source_file")["n"]
+    names = manifest.drop(index=f"{STOOQ}/badrows.us.txt")
+    assert (names["row_count"] == held.reindex(names.index)).all()
+    assert names["first_date"].notna().all()

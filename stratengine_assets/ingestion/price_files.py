@@ -63,7 +63,8 @@ def read_price_file(zone: LandingZoneResource, landed: LandedFile) -> tuple[pd.D
 
 def read_price_files(zone: LandingZoneResource, files: Sequence[LandedFile]) -> tuple[pd.DataFrame, dict[str, str]]:
     """The rows of many price files with vendor and source_file on each, read at once where the layout can (one
-    DuckDB read_csv over them), and why each unreadable file cannot be read."""
+    DuckDB read_csv over them; those columns are then categoricals), and why each unreadable file cannot be
+    read."""
     frames, failed = [], {}
     for vendor, group in _by_vendor(files).items():
         many = _parse_many(vendor)
@@ -76,12 +77,21 @@ def read_price_files(zone: LandingZoneResource, files: Sequence[LandedFile]) -> 
                     failed[landed.key] = error
             continue
         parsed = many([zone.local_path(landed) for landed in group])
-        keys = np.asarray([landed.key for landed in group], dtype=object)
-        frames.append(parsed.rows.assign(vendor=vendor, source_file=keys[parsed.rows.pop("file").to_numpy()]))
+        file = parsed.rows.pop("file").to_numpy()
+        frames.append(parsed.rows.assign(vendor=_repeated(vendor, len(file)), source_file=_file_keys(group, file)))
         failed |= {group[position].key: error for position, error in sorted(parsed.errors.items())}
     frames = [frame for frame in frames if len(frame)]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*RAW_ROW_COLUMNS, *FILE_COLUMNS])
     return rows, failed
+
+
+def _repeated(value: str, rows: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(rows, dtype="int8"), categories=[value])
+
+
+def _file_keys(group: Sequence[LandedFile], file: np.ndarray) -> pd.Categorical:
+    """Each row's source_file from its file's position in the group, as a categorical (a code per row)."""
+    return pd.Categorical.from_codes(file, categories=[landed.key for landed in group])
 
 
 def _by_vendor(files: Sequence[LandedFile]) -> dict[str, list[LandedFile]]:

@@ -27,7 +27,7 @@ def raw_prices(
     files_read, failed, sources = 0, {}, set()
     with warehouse.session() as store:
         for batch in load_price_rows(store, landing_zone, start, end):
-            rows = batch.rows[RAW_COLUMNS].assign(ingested_at=utc_now(), ticker=batch.rows["ticker"].astype("object"))
+            rows = batch.rows[RAW_COLUMNS].assign(ingested_at=utc_now())
             if len(rows):
                 store.stage("raw_prices", rows)
             sources |= set(rows["source_file"].unique())

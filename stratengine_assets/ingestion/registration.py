@@ -361,7 +361,7 @@ def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str
     counted = rows.groupby("source_file").size().rename("row_count")
     covered = placed.groupby("source_file")["date"].agg(first_date="min", last_date="max")
     before = rows[early].groupby("source_file")["date"].agg(rows_before_start="size", earliest_date="min")
-    stats = pd.concat([counted, covered, before], axis=1)
+    stats = pd.concat([_by_key(counted), _by_key(covered), _by_key(before)], axis=1)
     records = []
     for landed, checksum in queued:
         error = failed.get(landed.key)
@@ -370,6 +370,12 @@ def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str
             record |= {k: v for k, v in stats.loc[landed.key].items() if pd.notna(v)}
         records.append(record)
     return PriceVersions(pd.DataFrame(records), placed, quarantined, failed)
+
+
+def _by_key(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Per-file figures indexed by plain key strings (pandas cannot align two categorical indexes whose codes have
+    different widths: 'Buffer dtype mismatch' beyond 127 files)."""
+    return frame.set_axis(frame.index.astype(object))
 
 
 def _batch_reason(keys: list[str], version: PriceVersions) -> str:
