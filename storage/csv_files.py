@@ -87,9 +87,9 @@ def _query(
     conn.register("csv_file_positions", files)
     try:
         try:
-            frame = conn.execute(*_typed_read(paths, header, spec)).df()
+            frame = conn.execute(*_read(paths, header, spec, typed=True)).df()
         except duckdb.Error:
-            frame = conn.execute(*_text_read(paths, header, spec)).df()
+            frame = conn.execute(*_read(paths, header, spec, typed=False)).df()
     finally:
         conn.unregister("csv_file_positions")
     return _numbered(frame, paths)
@@ -107,27 +107,20 @@ ORDER BY rows.n
 """
 
 
-def _typed_read(paths: list[Path], header: list[str], spec: CsvSpec) -> tuple[str, dict]:
-    """The spec's columns converted by the reader (the others read as text); NaN read as missing, as in text."""
-    names = {f"c{header.index(name)}": name for name in spec.expected}
-    columns = {f"c{i}": spec.casts.get(names.get(f"c{i}", ""), "VARCHAR") for i in range(len(header))}
-    casts = ", ".join(_typed(column, spec.casts[name]) + f' AS "{name}"' for column, name in names.items())
-    options = ", dateformat = $date_format" if DATE in spec.casts.values() else ""
+def _read(paths: list[Path], header: list[str], spec: CsvSpec, typed: bool) -> tuple[str, dict]:
+    """The query and parameters reading the spec's columns: converted by the reader when `typed` (a value it
+    cannot convert fails the read; NaN is missing), else read as text and cast in SQL (an uncastable value is
+    missing, not an error). The header's other columns are read as text."""
+    column_of = {name: f"c{header.index(name)}" for name in spec.expected}
+    kind_of = {column: spec.casts[name] for name, column in column_of.items()}
+    columns = {f"c{i}": kind_of.get(f"c{i}", "VARCHAR") if typed else "VARCHAR" for i in range(len(header))}
+    convert = _typed if typed else _cast
+    casts = ", ".join(f'{convert(column_of[name], kind)} AS "{name}"' for name, kind in spec.casts.items())
     parameters = {"paths": [str(p) for p in paths], "columns": columns}
-    return READ_ROWS.format(casts=casts, options=options), parameters | _date_format(spec)
-
-
-def _text_read(paths: list[Path], header: list[str], spec: CsvSpec) -> tuple[str, dict]:
-    """Every column read as text and cast in SQL: an uncastable value is missing, not an error."""
-    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
-    names = {name: f"c{header.index(name)}" for name in spec.expected}
-    casts = ", ".join(_cast(names[name], kind) + f' AS "{name}"' for name, kind in spec.casts.items())
-    parameters = {"paths": [str(p) for p in paths], "columns": columns}
-    return READ_ROWS.format(casts=casts, options=""), parameters | _date_format(spec)
-
-
-def _date_format(spec: CsvSpec) -> dict:
-    return {"date_format": spec.date_format} if DATE in spec.casts.values() else {}  # DuckDB refuses unused ones
+    if DATE not in spec.casts.values():
+        return READ_ROWS.format(casts=casts, options=""), parameters  # DuckDB refuses an unused date_format
+    options = ", dateformat = $date_format" if typed else ""
+    return READ_ROWS.format(casts=casts, options=options), parameters | {"date_format": spec.date_format}
 
 
 def _numbered(frame: pd.DataFrame, paths: list[Path]) -> pd.DataFrame:

@@ -175,7 +175,7 @@ def test_the_typed_read_gives_what_the_text_read_gives(tmp_path: Path, values: l
     which is then read as text: one file of clean values and one the typed reader cannot convert."""
     import duckdb
 
-    from storage.csv_files import _text_read, _typed_read
+    from storage.csv_files import _read
     from vendors.stooq import STOOQ_CSV
 
     paths = [tmp_path / "aaa.us.txt", tmp_path / "bbb.us.txt"]
@@ -184,9 +184,9 @@ def test_the_typed_read_gives_what_the_text_read_gives(tmp_path: Path, values: l
     header = STOOQ_HEADER.strip().split(",")
     with duckdb.connect() as conn:
         conn.register("csv_file_positions", pd.DataFrame({"path": [str(p) for p in paths], "file": [0, 1]}))
-        text = conn.execute(*_text_read(paths, header, STOOQ_CSV)).df()
+        text = conn.execute(*_read(paths, header, STOOQ_CSV, typed=False)).df()
         try:
-            typed = conn.execute(*_typed_read(paths, header, STOOQ_CSV)).df()
+            typed = conn.execute(*_read(paths, header, STOOQ_CSV, typed=True)).df()
         except duckdb.Error:
             typed = None
     assert len(text) == 2 * len(values)
