@@ -358,10 +358,7 @@ def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str
     placed = rows.loc[reason.isna(), [*RAW_ROW_COLUMNS, "source_file"]]
     rejected = rows[bad]
     quarantined = quarantine_rows(rejected, "raw_prices", reason[bad], rejected["vendor"], rejected["source_file"])
-    counted = rows.groupby("source_file").size().rename("row_count")
-    covered = placed.groupby("source_file")["date"].agg(first_date="min", last_date="max")
-    before = rows[early].groupby("source_file")["date"].agg(rows_before_start="size", earliest_date="min")
-    stats = pd.concat([_by_key(counted), _by_key(covered), _by_key(before)], axis=1)
+    stats = file_figures(rows, placed=reason.isna(), early=early)
     records = []
     for landed, checksum in queued:
         error = failed.get(landed.key)
@@ -372,10 +369,20 @@ def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str
     return PriceVersions(pd.DataFrame(records), placed, quarantined, failed)
 
 
-def _by_key(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-    """Per-file figures indexed by plain key strings (pandas cannot align two categorical indexes whose codes have
-    different widths: 'Buffer dtype mismatch' beyond 127 files)."""
-    return frame.set_axis(frame.index.astype(object))
+def file_figures(rows: pd.DataFrame, placed: pd.Series, early: pd.Series) -> pd.DataFrame:
+    """Per source file, in one grouping: its rows, the first and last day of its placed rows, and how many rows
+    fall before the calendar start and the earliest of them (missing where a file has none of either)."""
+    dates = rows[["source_file"]].assign(
+        all=rows["date"], placed=rows["date"].where(placed), early=rows["date"].where(early)
+    )
+    figures = dates.groupby("source_file", observed=True).agg(
+        row_count=("all", "size"),
+        first_date=("placed", "min"),
+        last_date=("placed", "max"),
+        rows_before_start=("early", "count"),
+        earliest_date=("early", "min"),
+    )
+    return figures.assign(rows_before_start=figures["rows_before_start"].where(figures["rows_before_start"] > 0))
 
 
 def _batch_reason(keys: list[str], version: PriceVersions) -> str:
