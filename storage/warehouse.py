@@ -188,6 +188,11 @@ class Warehouse(ABC):
         failures (pandera's failure_cases: column, check, failure_case, ...; empty when every row passes)."""
 
     @abstractmethod
+    def fingerprint(self, table: str, ignore: Sequence[str] = ()) -> tuple[tuple[str, ...], int, int]:
+        """The table's columns but `ignore` (in name order), its row count and a sum of a hash per row over them:
+        two tables holding the same rows, in any order, have the same fingerprint, read without loading them."""
+
+    @abstractmethod
     def tables(self) -> set[str]:
         """The tables the warehouse holds (a file written by an older release may lack newer ones)."""
 

@@ -48,3 +48,19 @@ def test_a_changed_value_or_a_missing_row_is_named(tmp_path):
     assert main([a.database, shorter.database]) == 1
     within = _warehouse(tmp_path, "within", ROWS.assign(close=[10.0, 20.0, 10.5 + 1e-12]), "2026-01-01")
     assert _differences(a, within) == {}
+
+
+def test_the_fingerprint_sees_rows_not_their_order_or_write_times(tmp_path):
+    """Equal fingerprints let a table pass unloaded: they must differ whenever the rows do, duplicates included."""
+    a = _warehouse(tmp_path, "a", ROWS, "2026-01-01")
+    b = _warehouse(tmp_path, "b", ROWS.iloc[::-1].copy().reset_index(drop=True), "2026-06-30")
+    twice = _warehouse(tmp_path, "twice", ROWS.iloc[[0, 0, 2]].copy(), "2026-01-01")
+    other = _warehouse(tmp_path, "other", ROWS.iloc[[1, 1, 2]].copy(), "2026-01-01")
+    nudged = _warehouse(tmp_path, "nudged", ROWS.assign(close=[10.0, 20.0, 10.5 + 1e-12]), "2026-01-01")
+    prints = {}
+    for name, warehouse in {"a": a, "b": b, "twice": twice, "other": other, "nudged": nudged}.items():
+        with warehouse.session() as store:
+            prints[name] = store.fingerprint("universe"), store.fingerprint("factor_evaluation", ["computed_at"])
+    assert prints["a"] == prints["b"]
+    assert prints["a"][0][0] == ("adv21", "close", "date", "history_days", "ticker") and prints["a"][0][1] == 3
+    assert len({prints[name][0] for name in ("a", "twice", "other", "nudged")}) == 4

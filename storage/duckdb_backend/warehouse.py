@@ -145,6 +145,14 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         first, last = self.conn.execute(sql, params).fetchall()[0]
         return first, last
 
+    def fingerprint(self, table: str, ignore: Sequence[str] = ()) -> tuple[tuple[str, ...], int, int]:
+        described = self.conn.execute(f"SELECT * FROM {checked_table(table)} LIMIT 0").description
+        kept = tuple(sorted(column[0] for column in described if column[0] not in ignore))
+        hashed = ", ".join('"' + column.replace('"', '""') + '"' for column in kept)  # names the table itself gave
+        sql = f"SELECT count(*), coalesce(sum(hash({hashed})), 0) FROM {checked_table(table)}"
+        rows, total = self.conn.execute(sql).fetchall()[0]
+        return kept, int(rows), int(total)
+
     def tables(self) -> set[str]:
         rows = self.conn.execute(
             "SELECT table_name FROM information_schema.tables"
