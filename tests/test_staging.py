@@ -5,7 +5,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from storage.duckdb_backend.session import ROW_GROUP_ROWS
+from storage.duckdb_backend.session import ROW_GROUP_ROWS, scannable
 
 ROWS = pd.DataFrame(
     {
@@ -62,7 +62,9 @@ def test_a_frame_of_many_row_groups_is_written_whole_with_its_nulls(store, as_ar
             "ingested_at": pd.Timestamp("2020-01-02 18:00"),
         }
     )
-    assert store.append("raw_prices", pa.Table.from_pandas(rows, preserve_index=False) if as_arrow else rows) == n
+    frame = pa.Table.from_pandas(rows, preserve_index=False) if as_arrow else rows
+    assert [batch.num_rows for batch in scannable(frame).to_batches()] == [ROW_GROUP_ROWS] * 3 + [17]
+    assert store.append("raw_prices", frame) == n
     back = store.read("raw_prices", order_by=["source_line"])
     assert len(back) == n and back["close"].isna().sum() == (line % 5 == 0).sum()
     assert (back["source_line"].to_numpy() == line).all() and list(back["ticker"]) == list(rows["ticker"])
