@@ -49,6 +49,10 @@ TABLES: dict[str, str] = {
         date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE, high DOUBLE, low DOUBLE,
         close DOUBLE, volume DOUBLE, vendor VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         source_line BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL, as_traded_close DOUBLE""",
+    "landed_prices": """
+        vendor VARCHAR NOT NULL, checksum VARCHAR NOT NULL, date DATE NOT NULL, ticker VARCHAR NOT NULL,
+        open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, as_traded_close DOUBLE,
+        source_line BIGINT NOT NULL""",
     "prices": """
         date DATE NOT NULL, ticker VARCHAR NOT NULL, open DOUBLE NOT NULL, high DOUBLE NOT NULL,
         low DOUBLE NOT NULL, close DOUBLE NOT NULL, volume DOUBLE NOT NULL,

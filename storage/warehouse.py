@@ -215,6 +215,30 @@ class Warehouse(ABC):
         `keys`: source_file, date, ticker, open, high, low, close, volume, as_traded_close, source_line) and the
         raw_prices rows held from those files."""
 
+    # -- the price files' parsed rows ------------------------------------------------------------------------
+
+    @abstractmethod
+    def land_price_rows(self, contents: pd.DataFrame, rows: pd.DataFrame) -> int:
+        """Replace the landed rows of each content in `contents` (vendor, checksum: a price file's bytes as one
+        vendor reads them) by `rows` (vendor, checksum, date, ticker, open, high, low, close, volume,
+        as_traded_close, source_line); returns the rows inserted."""
+
+    @abstractmethod
+    def release_landed_rows(self, checksums: Sequence[str]) -> None:
+        """Drop the landed rows of these contents that no registered or duplicate price file holds any longer."""
+
+    @abstractmethod
+    def stage_landed_raw_prices(
+        self, start: dt.date, end: dt.date, today: dt.date, ingested_at: dt.datetime
+    ) -> list[str]:
+        """Stage for raw_prices (as stage() does, outside a transaction) the landed rows dated in [start, end) and
+        not after `today` of every registered price file, with its vendor and key as source_file; returns those
+        files' keys."""
+
+    @abstractmethod
+    def unlanded_price_files(self, start: dt.date, end: dt.date) -> list[str]:
+        """Keys of registered price files covering part of [start, end) whose contents have no landed rows."""
+
     # -- prices ----------------------------------------------------------------------------------------------
 
     @abstractmethod

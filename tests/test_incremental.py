@@ -138,7 +138,7 @@ def test_f3_price_validation_is_the_same_landed_daily_or_at_once(tmp_path):
     for sessions in range(29, 37):
         _land_moves(daily, sessions)
         daily.ingest()
-    tables = ["raw_prices", "prices", "quarantine", "landing_manifest"]
+    tables = ["raw_prices", "landed_prices", "prices", "quarantine", "landing_manifest"]
     assert differences(at_once, daily, tables) == {}
     held = at_once.query("SELECT ticker, CAST(date AS VARCHAR) AS day, reason FROM quarantine ORDER BY 1")
     days = _moves_market()[0]

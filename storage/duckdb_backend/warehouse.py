@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from storage.duckdb_backend.landed import LandedQueries
 from storage.duckdb_backend.manifest import ManifestQueries
 from storage.duckdb_backend.portfolio import PortfolioQueries
 from storage.duckdb_backend.prices import PriceQueries
@@ -50,7 +51,9 @@ def replace_legacy(conn: duckdb.DuckDBPyConnection, legacy: list[str]) -> None:
         raise
 
 
-class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQueries, ValidationQueries, Warehouse):
+class DuckDBWarehouse(
+    ManifestQueries, LandedQueries, PriceQueries, ResearchQueries, PortfolioQueries, ValidationQueries, Warehouse
+):
     """A session on a DuckDB warehouse, over a connection the caller opened (holding the writer lock where the
     backend needs one) and ran `prepare` on: a DuckDB file, or a DuckLake catalog made the connection's default."""
 
@@ -101,8 +104,7 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         return len(frame)
 
     def stage(self, table: str, frame: pd.DataFrame | pa.Table) -> int:
-        if self._in_transaction:
-            raise RuntimeError("stage() gathers rows outside a transaction: a transaction holds its writes in memory")
+        self._outside_transaction("stage()")
         with self.registered(incoming_frame=frame):
             self.conn.execute(f"INSERT INTO {self._staging(table)} BY NAME SELECT * FROM incoming_frame")
         return len(frame)
@@ -112,12 +114,6 @@ class DuckDBWarehouse(ManifestQueries, PriceQueries, ResearchQueries, PortfolioQ
         inserted = self.conn.execute(f"INSERT INTO {checked_table(table)} SELECT * FROM {staging}").fetchall()[0][0]
         self.conn.execute(f"DROP TABLE {staging}")
         return int(inserted)
-
-    def _staging(self, table: str) -> str:
-        """The connection's temporary staging copy of `table` (created empty, with its columns, on first use)."""
-        name = checked_table(table)
-        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{name} AS SELECT * FROM {name} LIMIT 0")
-        return f"staged_{name}"
 
     def delete(self, table: str, *where: Where) -> None:
         clause, params = where_clause(table, where)

@@ -4,7 +4,7 @@ the rows of the registered files that cover a date window, batch by batch."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,12 +41,13 @@ def parse_price_file(zone: LandingZoneResource, landed: LandedFile) -> pd.DataFr
 
 
 BEFORE_START = "before_calendar_start"  # not a defect: counted in the manifest, not quarantined row by row
+FUTURE_DATE = "future_date"  # quarantined at registration, and read into raw_prices once the day has come
 
 
 def unplaceable(frame: pd.DataFrame, today: dt.date) -> pd.Series:
     """Why a row cannot belong to any trading-day partition (None where it can)."""
     reason = pd.Series(None, index=frame.index, dtype="object")
-    reason[frame["date"] > pd.Timestamp(today)] = "future_date"
+    reason[frame["date"] > pd.Timestamp(today)] = FUTURE_DATE
     reason[frame["date"] < pd.Timestamp(calendar_start())] = BEFORE_START
     reason[frame["date"].isna()] = "unparseable_date"
     reason[frame["ticker"].isna()] = "invalid_ticker"
@@ -128,16 +129,22 @@ def batch_weight(landed: LandedFile) -> int:
 
 
 def load_price_rows(
-    store: Warehouse, zone: LandingZoneResource, start: pd.Timestamp, end: pd.Timestamp
+    store: Warehouse,
+    zone: LandingZoneResource,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    keys: Collection[str] | None = None,
 ) -> Iterator[PriceFileBatch]:
     """The placeable rows in [start, end) of every registered price file (not failed, not a duplicate) whose dates
-    overlap the window, as the manifest records it, in batches of files."""
+    overlap the window, as the manifest records it (only those at `keys` when given), in batches of files."""
     registered = store.read(
         "landing_manifest",
         eq("dataset", "prices"),
         eq("status", "registered"),
         columns=["key", "first_date", "last_date"],
     )
+    if keys is not None:
+        registered = registered[registered["key"].isin(keys)]
     overlapping = registered[
         registered["first_date"].notna()
         & (pd.to_datetime(registered["first_date"]) < end)

@@ -27,6 +27,7 @@ from stratengine_assets.common.staleness import UNPARTITIONED, mark_all
 from stratengine_assets.ingestion.price_files import (
     BATCH_BYTES,
     BEFORE_START,
+    FUTURE_DATE,
     RAW_ROW_COLUMNS,
     batch_weight,
     read_price_files,
@@ -167,7 +168,7 @@ class Registrar:
         spans = {column: twin[column] for column in ("first_date", "last_date", "row_count", "ingested_at")}
         record = _record(landed, checksum, "registered", None) | spans
         with self.store.transaction():
-            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
+            self.replace_manifest(pd.DataFrame([record]), [landed.key])
             self.store.update("landing_manifest", _duplicate_of(landed.key), eq("key", twin["key"]))
             self.move_rows(twin["key"], landed.key, landed.vendor, f"{landed.key} read instead of {twin['key']}")
         self.found.events.append(f"{landed.key}: same content as {twin['key']}, read instead of it")
@@ -210,7 +211,7 @@ class Registrar:
         record = _record(landed, checksum, "duplicate", f"same content as {twin}")
         with self.store.transaction():
             gone = self.store.distinct("raw_prices", ["date", "ticker"], eq("source_file", landed.key))
-            self.store.replace("landing_manifest", pd.DataFrame([record]), eq("key", landed.key))
+            self.replace_manifest(pd.DataFrame([record]), [landed.key])
             self.price_rows_changed(gone, f"{landed.key} is a duplicate of {twin}")
         self.found.events.append(f"{landed.key}: duplicate of {twin}")
 
@@ -231,16 +232,24 @@ class Registrar:
         version = price_versions(self.zone, queued)
         with self.store.transaction():
             changed = self.store.changed_raw_rows(keys, version.placed)
-            self.store.replace("landing_manifest", version.records, isin("key", keys))
+            self.replace_manifest(version.records, keys)
+            self.store.land_price_rows(version.contents, version.landed)
             self.store.replace(
                 "quarantine", version.quarantined, eq("dataset", "raw_prices"), isin("source_file", keys)
             )
-            self.price_rows_changed(changed[["date", "ticker"]].drop_duplicates(), _batch_reason(keys, version))
+            self.price_rows_changed(changed[["date", "ticker"]], _batch_reason(keys, version))
         counts = changed.groupby("source_file").size()
         self.found.failed |= version.failed
         for key in keys:
             rows = f"{int(counts.get(key, 0)):,} rows new or changed"
             self.found.events.append(f"{key}: {version.failed.get(key) or rows}")
+
+    def replace_manifest(self, records: pd.DataFrame, keys: list[str]) -> None:
+        """The manifest rows of `keys` replaced by `records`, and the landed rows of contents they no longer hold
+        (no other readable file holding them) dropped."""
+        before = self.store.read("landing_manifest", isin("key", keys), eq("dataset", "prices"), columns=["checksum"])
+        self.store.replace("landing_manifest", records, isin("key", keys))
+        self.store.release_landed_rows(list(before["checksum"]))
 
     def register_reference(self, landed: LandedFile, checksum: str) -> None:
         """A new version of a security master or fundamentals file: its manifest row, and its asset marked."""
@@ -297,6 +306,8 @@ class Registrar:
                 self.changed(self.reference_marks(seen["dataset"], None, key), None, f"{key} removed")
             self.store.delete("landing_manifest", eq("key", key))
             self.store.delete("quarantine", eq("dataset", "raw_prices"), eq("source_file", key))
+            if seen["dataset"] == "prices":
+                self.store.release_landed_rows([seen["checksum"]])
         self.found.events.append(f"{key}: removed")
 
     def resolve_duplicates(self) -> None:
@@ -322,15 +333,15 @@ class Registrar:
         self.found.events.append(f"{row.key}: {status}{'' if error is None else f' ({error})'}")
 
     def price_rows_changed(self, rows: pd.DataFrame, reason: str, every_name: bool = False) -> None:
-        """Mark the raw_prices partitions holding these (date, ticker) rows: a date's partition is the trading day
-        on or before it (a weekend row belongs to Friday's window)."""
+        """Mark the raw_prices partitions holding these (date, ticker) rows (repeats allowed): a date's partition is
+        the trading day on or before it (a weekend row belongs to Friday's window)."""
         if rows.empty:
             return
         newest = max(pd.Timestamp(rows["date"].max()), pd.Timestamp(calendar_start()))
         sessions = trading_days(calendar_start(), newest)
         position = np.searchsorted(sessions.values, pd.DatetimeIndex(rows["date"]).values, side="right") - 1
         keys = set(sessions[np.unique(position[position >= 0])].strftime("%Y-%m-%d"))  # one string per day, not row
-        self.changed({"raw_prices": keys}, None if every_name else set(rows["ticker"].dropna()), reason)
+        self.changed({"raw_prices": keys}, None if every_name else set(rows["ticker"].dropna().unique()), reason)
 
     def changed(self, marks: dict[str, set[str]], names: set[str] | None, reason: str) -> None:
         self.on_change(self.store, marks, names, reason)
@@ -341,12 +352,15 @@ class Registrar:
 @dataclass(frozen=True)
 class PriceVersions:
     """New versions of price files, read: their manifest rows, the rows a partition can hold (with source_file),
-    their quarantined rows, and why each unreadable one cannot be read."""
+    their quarantined rows, why each unreadable one cannot be read, and their contents (vendor, checksum) with
+    the rows kept for raw_prices (the placeable ones and those dated after today, by content)."""
 
     records: pd.DataFrame
     placed: pd.DataFrame
     quarantined: pd.DataFrame
     failed: dict[str, str]
+    contents: pd.DataFrame
+    landed: pd.DataFrame
 
 
 def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str]]) -> PriceVersions:
@@ -356,6 +370,10 @@ def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str
     reason = unplaceable(rows, dt.date.today())
     early, bad = reason == BEFORE_START, reason.notna() & (reason != BEFORE_START)
     placed = rows.loc[reason.isna(), [*RAW_ROW_COLUMNS, "source_file"]]
+    checksums = {f.key: checksum for f, checksum in queued}
+    kept = rows[reason.isna() | (reason == FUTURE_DATE)]
+    kept_rows = kept[[*RAW_ROW_COLUMNS, "vendor"]].assign(checksum=kept["source_file"].map(checksums))
+    contents = pd.DataFrame({"vendor": [f.vendor for f, _ in queued], "checksum": [c for _, c in queued]})
     rejected = rows[bad]
     quarantined = quarantine_rows(rejected, "raw_prices", reason[bad], rejected["vendor"], rejected["source_file"])
     stats = file_figures(rows, placed=reason.isna(), early=early)
@@ -366,7 +384,7 @@ def price_versions(zone: LandingZoneResource, queued: list[tuple[LandedFile, str
         if landed.key in stats.index:
             record |= {k: v for k, v in stats.loc[landed.key].items() if pd.notna(v)}
         records.append(record)
-    return PriceVersions(pd.DataFrame(records), placed, quarantined, failed)
+    return PriceVersions(pd.DataFrame(records), placed, quarantined, failed, contents, kept_rows)
 
 
 def file_figures(rows: pd.DataFrame, placed: pd.Series, early: pd.Series) -> pd.DataFrame:
