@@ -1,11 +1,12 @@
-"""Checks run inside the warehouse (pandera's ibis backend) flag the same rules as the pandas model on the same rows,
-only over the slice asked for."""
+"""Checks of stored rows flag the same rules as the pandas model on the same rows, only over the slice asked for, both
+inside the warehouse (pandera's ibis backend, for large slices) and on the slice read into pandas (small ones)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from quant.calendar import trading_days
+from storage.duckdb_backend import validation
 from storage.models import FracDiffModel, PricesModel
 from storage.warehouse import at_least, at_most, before, between, eq, isin
 from stratengine_assets.common.checks import schema_check, stored_check
@@ -47,8 +48,10 @@ def rules(result) -> set[str]:
     return {"|".join(cell.strip() for cell in line.strip("|").split("|")[:2]) for line in table}
 
 
-@pytest.fixture
-def store(project):
+@pytest.fixture(params=["in the warehouse", "read into pandas"])
+def store(project, request, monkeypatch):
+    in_memory_rows = 0 if request.param == "in the warehouse" else validation.IN_MEMORY_ROWS
+    monkeypatch.setattr(validation, "IN_MEMORY_ROWS", in_memory_rows)
     with project["warehouse"].session() as session:
         yield session
 

@@ -1,5 +1,6 @@
-"""pandera models checked inside DuckDB: a table's stored rows validated where they lie (pandera's ibis backend),
-not read back into pandas first.
+"""pandera models checked on stored rows: a large slice validated where it lies (pandera's ibis backend, one query
+per rule), a small one read into pandas and validated by the model itself (a day's prices, 64,000 rows: 1.7-2.2 s
+inside DuckDB, 0.2-0.5 s read and validated).
 
 The rules are the pandas model's own (storage/models.py): its column checks, nullability, unique columns and
 frame-level checks, carried over to a pandera.ibis schema; only the dtype check is left to the table's DDL
@@ -16,8 +17,10 @@ import pandera.ibis as pai
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from storage.duckdb_backend.sql import checked_column, checked_table
+from storage.duckdb_backend.sql import checked_table, where_clause
 from storage.warehouse import StoredValidation, Where
+
+IN_MEMORY_ROWS = 1_000_000  # a slice up to this size is read and validated in pandas (about 100 MB of prices)
 
 
 @lru_cache(maxsize=32)
@@ -72,18 +75,40 @@ class ValidationQueries:
     """Stored rows against a pandera model, inside the database."""
 
     def validate_stored(self, table: str, model: type[pa.DataFrameModel], *where: Where) -> StoredValidation:
-        rows = ibis.duckdb.from_connection(self.conn).table(checked_table(table))
-        for condition in where:
-            checked_column(table, condition.column)
-            rows = rows.filter(_predicate(rows, condition))
-        checked = int(rows.count().execute())
+        clause, params = where_clause(table, where)
+        checked = self.conn.execute(f"SELECT count(*) FROM {checked_table(table)}{clause}", params).fetchall()[0][0]
         if checked == 0:
             return StoredValidation(0, _no_failures())  # pandera.ibis fails an empty table's not_nullable checks
+        if checked <= IN_MEMORY_ROWS:
+            return self._validated_in_memory(table, model, clause, params)
+        rows = ibis.duckdb.from_connection(self.conn).table(checked_table(table))
+        for condition in where:
+            rows = rows.filter(_predicate(rows, condition))
         try:
             warehouse_schema(model).validate(rows, lazy=True)
         except SchemaErrors as exc:
             return StoredValidation(checked, _named_columns(exc.failure_cases, model.__name__))
         return StoredValidation(checked, _no_failures())
+
+    def _validated_in_memory(
+        self, table: str, model: type[pa.DataFrameModel], clause: str, params: list
+    ) -> StoredValidation:
+        rows = self.conn.execute(f"SELECT * FROM {checked_table(table)}{clause}", params).df()
+        try:
+            model.validate(rows, lazy=True)
+        except SchemaErrors as exc:
+            return StoredValidation(len(rows), _per_row(exc.failure_cases, rows, model.__name__))
+        return StoredValidation(len(rows), _no_failures())
+
+
+def _per_row(cases: pd.DataFrame, rows: pd.DataFrame, model: str) -> pd.DataFrame:
+    """pandas' failure cases as the ibis backend reports them: a frame check's failure once per row, under the
+    model, with the row as its case (pandas repeats it under every column with that column's value)."""
+    framed = (cases["schema_context"] == "DataFrameSchema") & cases["index"].notna()
+    per_row = cases[framed].drop_duplicates(["check", "index"])
+    whole_rows = rows.loc[per_row["index"].astype("int64")].to_dict("records")
+    per_row = per_row.assign(column=model, failure_case=whole_rows)
+    return pd.concat([cases[~framed], per_row], ignore_index=True)
 
 
 def _no_failures() -> pd.DataFrame:
