@@ -61,7 +61,7 @@ def test_kept_rows_follow_the_files_as_a_build_from_scratch_keeps_them(tmp_path)
         ),
         ("remove the file read: its copy is read instead", {"a": None}),
         ("a new version of the copy", {"b": _canonical("2017-08-01", 11.0)}),
-        ("the copy removed, another file landed", {"b": None, "c": _canonical("2017-08-01", 12.0)}),
+        ("the copy removed, another file landed", {"b": None, "c": _canonical("2017-08-02", 12.0)}),
     ]
     for n, (what, files) in enumerate(steps):
         for name, text in files.items():

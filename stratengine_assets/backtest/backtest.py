@@ -51,6 +51,9 @@ def headline_metadata(prefix: str, row: dict) -> dict:
     return {f"{prefix}/sharpe": MetadataValue.float(float(row["sharpe"]))}
 
 
+BACKTEST_TABLES = ("backtest_returns", "backtest_events", "backtest_metrics")
+
+
 @warehouse_asset(group_name="backtest", kinds={"duckdb"}, deps=[target_portfolio, "prices"])
 def backtest(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
@@ -62,8 +65,11 @@ def backtest(
     with warehouse.session() as store:
         for strategy in book.strategies.values():
             outcome = run_strategy(store, strategy, book.universe.benchmark, delisting)
-            if outcome is None:
-                context.log.warning(f"{strategy.strategy_id}: no target portfolio materialized yet")
+            if outcome is None:  # no book (yet, or any longer: its days retired): no backtest either
+                context.log.warning(f"{strategy.strategy_id}: no target portfolio materialized")
+                with store.transaction():
+                    for table in BACKTEST_TABLES:
+                        store.delete(table, eq("strategy_id", strategy.strategy_id))
                 continue
             daily, row, events = outcome
             for event in events[events["event"] == "delisted"].itertuples():

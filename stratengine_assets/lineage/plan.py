@@ -39,6 +39,7 @@ from stratengine_assets.ingestion.landed_tickers import landed_tickers
 from stratengine_assets.ingestion.registration import Registration, register_files
 from stratengine_assets.lineage.graph import asset_graph
 from stratengine_assets.lineage.propagation import Domain, downstream
+from stratengine_assets.lineage.retirement import retire_uncovered_days
 
 INGESTION = ("raw_prices", "prices", "securities", "fundamentals", "corporate_actions")
 # not planned by `update` or the sensor; signal_export fails when there are no signals, so a plan would retry it
@@ -124,6 +125,7 @@ def make_plan(store: Warehouse, instance: DagsterInstance, min_coverage: float, 
     an asset made itself (fundamentals for the factor days its changed facts reach) are followed downstream
     here; marks on held days wait, so they reach their readers once the day is complete."""
     graph, scope = asset_graph(), domain(store, instance)
+    retire_uncovered_days(store, graph, scope)
     wanted = {key for key in graph.toposorted_asset_keys if key.to_user_string() not in ON_REQUEST}
     wanted |= {AssetKey(name) for name in on_request}
     marks = stale(store)
