@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from dagster import AssetKey, DagsterInstance, TimeWindowPartitionsDefinition
+from dagster import AssetKey, DagsterInstance
 
 from partitions import month_keys, range_tags, ticker_groups, tickers_partitions
 from partitions.definitions import add_tickers
@@ -38,7 +38,7 @@ from stratengine_assets.common.staleness import (
 from stratengine_assets.ingestion.landed_tickers import landed_tickers
 from stratengine_assets.ingestion.registration import Registration, register_files
 from stratengine_assets.lineage.graph import asset_graph
-from stratengine_assets.lineage.propagation import Domain, downstream
+from stratengine_assets.lineage.propagation import Domain, by_day, downstream
 from stratengine_assets.lineage.retirement import retire_uncovered_days
 
 INGESTION = ("raw_prices", "prices", "securities", "fundamentals", "corporate_actions")
@@ -161,12 +161,12 @@ def _never_built(graph, store: Warehouse, instance: DagsterInstance, key: AssetK
     partitions_def = graph.get(key).partitions_def
     if partitions_def is None:
         return set() if instance.get_latest_materialization_event(key) or not scope.days else {UNPARTITIONED}
-    everything = scope.days if isinstance(partitions_def, TimeWindowPartitionsDefinition) else scope.tickers
+    everything = scope.days if by_day(partitions_def) else scope.tickers
     return set(everything) - built(store, key.to_user_string())
 
 
 def _on_complete_days(graph, key: AssetKey, keys: set[str], complete: set[str]) -> set[str]:
-    if isinstance(graph.get(key).partitions_def, TimeWindowPartitionsDefinition):
+    if by_day(graph.get(key).partitions_def):
         return keys & complete
     return keys
 
@@ -181,7 +181,7 @@ def _steps(graph, store: Warehouse, work: dict[AssetKey, set[str]], scope: Domai
         partitions_def = graph.get(key).partitions_def
         if partitions_def is None:
             order = [UNPARTITIONED]
-        elif isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        elif by_day(partitions_def):
             order = list(scope.days)
         else:
             order = list(scope.tickers)
@@ -197,10 +197,6 @@ def _steps(graph, store: Warehouse, work: dict[AssetKey, set[str]], scope: Domai
         runs = tuple(_consecutive(all_keys, set(partitions)))
         steps.append(Step(key, ordered, ranges, why, tuple(partitions), runs, unit))
     return steps
-
-
-def by_day(partitions_def) -> bool:
-    return isinstance(partitions_def, TimeWindowPartitionsDefinition)
 
 
 def _count(step: Step) -> str:

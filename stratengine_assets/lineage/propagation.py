@@ -68,22 +68,23 @@ def _children(graph, child: AssetKey, parent: AssetKey, changed: set[str], domai
     if child_def is None:
         return {UNPARTITIONED}
     if parent_def is None:
-        return set(domain.days) if _by_day(child_def) else set(domain.tickers)
-    if _by_day(child_def) and _by_day(parent_def):
+        return set(domain.days) if by_day(child_def) else set(domain.tickers)
+    if by_day(child_def) and by_day(parent_def):
         return _reached_days(day_window(child.to_user_string(), parent.to_user_string()), changed, domain)
-    if not _by_day(child_def) and _by_day(parent_def):
+    if not by_day(child_def) and by_day(parent_def):
         return set() if names is None else set(names) & set(domain.tickers)
     if isinstance(graph.get_partition_mapping(child, parent), IdentityPartitionMapping):
         return set(changed) & set(domain.tickers)  # a ticker's reader of a ticker-partitioned parent
     return set()
 
 
-def _by_day(partitions_def) -> bool:
+def by_day(partitions_def) -> bool:
+    """True for a trading-day asset's partitions (months of trading days)."""
     return isinstance(partitions_def, TimeWindowPartitionsDefinition)
 
 
 def _by_ticker(partitions_def) -> bool:
-    return partitions_def is not None and not _by_day(partitions_def)
+    return partitions_def is not None and not by_day(partitions_def)
 
 
 def _reached_days(window: tuple[int, int], changed: set[str], domain: Domain) -> set[str]:

@@ -10,13 +10,11 @@ in one transaction.
 
 from __future__ import annotations
 
-from dagster import TimeWindowPartitionsDefinition
-
 from quant.calendar import shift_trading_days, trading_days
 from storage.warehouse import Warehouse, Where, eq, isin
-from stratengine_assets.common.staleness import built, mark_all, stale
+from stratengine_assets.common.staleness import mark_all
 from stratengine_assets.common.windows import EVALUATION_LAG
-from stratengine_assets.lineage.propagation import Domain, downstream
+from stratengine_assets.lineage.propagation import Domain, by_day, downstream
 
 # the rows a trading-day asset's partition t writes: by table, the day column holding t + offset sessions, and the
 # filter naming the asset's rows in a shared table (factor evaluation's day t evaluates t - EVALUATION_LAG)
@@ -34,23 +32,30 @@ DAY_ROWS: dict[str, list[tuple[str, str, tuple[Where, ...], int]]] = {
 
 def retire_uncovered_days(store: Warehouse, graph, scope: Domain) -> list[str]:
     """Retire every day a trading-day asset has built or has marked that the domain no longer holds; the days."""
-    by_day = [key.to_user_string() for key in graph.toposorted_asset_keys if _by_day(graph.get(key).partitions_def)]
-    unknown = sorted(set(by_day) - set(DAY_ROWS))
+    daily = [key.to_user_string() for key in graph.toposorted_asset_keys if by_day(graph.get(key).partitions_def)]
+    unknown = sorted(set(daily) - set(DAY_ROWS))
     if unknown:
-        raise RuntimeError(f"trading-day assets without their tables in DAY_ROWS: {unknown}")
-    inside, marks = set(scope.days), stale(store)
-    gone = sorted(set().union(*(built(store, a) | marks.get(a, set()) for a in by_day)) - inside)
+        raise RuntimeError(
+            f"trading-day assets {unknown} do not say which tables their days write: add them to DAY_ROWS in "
+            "stratengine_assets/lineage/retirement.py"
+        )
+    ledgers = [
+        store.distinct(ledger, ["partition_key"], isin("asset", daily))["partition_key"]
+        for ledger in ("built_partitions", "stale_partitions")
+    ]
+    gone = sorted(set().union(*ledgers) - set(scope.days))
     if not gone:
         return []
     with store.transaction():
         names = set(store.distinct("raw_prices", ["ticker"], isin("date", _shifted(gone, 0)))["ticker"])
         reached = downstream(graph, {"raw_prices": set(gone)}, _around(scope, gone), names)
-        for asset in by_day:
+        for asset in daily:
             for table, column, where, offset in DAY_ROWS[asset]:
                 store.delete(table, isin(column, _shifted(gone, offset)), *where)
         for ledger in ("built_partitions", "stale_partitions", "changed_partitions"):
-            store.delete(ledger, isin("asset", by_day), isin("partition_key", gone))
-        kept = {asset: keys & inside if asset in by_day else keys for asset, keys in reached.items()}
+            store.delete(ledger, isin("asset", daily), isin("partition_key", gone))
+        inside = set(scope.days)
+        kept = {asset: keys & inside if asset in daily else keys for asset, keys in reached.items()}
         mark_all(store, kept, f"{len(gone)} days no longer covered by a price file ({gone[0]} .. {gone[-1]})")
     return gone
 
@@ -64,7 +69,3 @@ def _around(scope: Domain, gone: list[str]) -> Domain:
     """The domain stretched over the retired days, so the windows reading them can be found."""
     days = sorted({*scope.days, *gone})
     return Domain(list(trading_days(days[0], days[-1]).strftime("%Y-%m-%d")), scope.tickers)
-
-
-def _by_day(partitions_def) -> bool:
-    return isinstance(partitions_def, TimeWindowPartitionsDefinition)
