@@ -5,6 +5,10 @@ without them (an older release's) must still build the same raw_prices by parsin
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
+
 from storage.duckdb_backend.landed import LandedQueries
 from tests.sandbox import Sandbox, differences
 
@@ -79,3 +83,79 @@ def test_kept_rows_follow_the_files_as_a_build_from_scratch_keeps_them(tmp_path)
         assert (contents["n"][0], contents["rows"][0]) == (1, 2), what
     sources = project.query("SELECT DISTINCT source_file FROM raw_prices")["source_file"].tolist()
     assert sources == ["prices/canonical/c.csv"]
+
+
+def _manifest_row(key: str, checksum: str, status: str) -> dict:
+    return {
+        "key": key,
+        "vendor": "canonical",
+        "dataset": "prices",
+        "size": 1,
+        "version": "1",
+        "checksum": checksum,
+        "modified": pd.Timestamp("2017-08-01"),
+        "first_date": pd.Timestamp("2017-08-01"),
+        "last_date": pd.Timestamp("2017-08-01"),
+        "status": status,
+        "registered_at": pd.Timestamp("2017-08-01"),
+    }
+
+
+def test_a_row_dated_after_today_is_kept_and_read_once_its_day_has_come(project):
+    """Registration keeps a future-dated row (quarantined as future_date on that day); raw_prices reads it from the
+    first run on or after its date, as a parse of the file on that day would."""
+    rows = pd.DataFrame(
+        {
+            "vendor": "canonical",
+            "checksum": "c1",
+            "date": pd.to_datetime(["2017-08-01", "2017-08-03"]),
+            "ticker": "AAA",
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": 1.0,
+            "volume": 1.0,
+            "as_traded_close": 1.0,
+            "source_line": [2, 3],
+        }
+    )
+    window = (dt.date(2017, 8, 1), dt.date(2017, 8, 10))
+    with project["warehouse"].session() as store:
+        store.append("landing_manifest", pd.DataFrame([_manifest_row("prices/canonical/a.csv", "c1", "registered")]))
+        store.land_price_rows(rows[["vendor", "checksum"]].drop_duplicates(), rows)
+        seen = {}
+        for today in (dt.date(2017, 8, 2), dt.date(2017, 8, 3)):
+            files = store.stage_landed_raw_prices(*window, today, dt.datetime(2017, 8, 3))
+            with store.transaction():
+                store.delete("raw_prices")
+                store.append_staged("raw_prices")
+            seen[today] = (files, sorted(store.read("raw_prices")["date"].dt.day))
+    assert seen == {
+        dt.date(2017, 8, 2): (["prices/canonical/a.csv"], [1]),
+        dt.date(2017, 8, 3): (["prices/canonical/a.csv"], [1, 3]),
+    }
+
+
+def test_kept_rows_go_only_when_no_readable_file_holds_their_content(project):
+    rows = pd.DataFrame(
+        {
+            "vendor": "canonical",
+            "checksum": ["c1", "c2"],
+            "date": pd.Timestamp("2017-08-01"),
+            "ticker": "AAA",
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": 1.0,
+            "volume": 1.0,
+            "as_traded_close": 1.0,
+            "source_line": 2,
+        }
+    )
+    with project["warehouse"].session() as store:
+        manifest = [_manifest_row("prices/canonical/dup.csv", "c1", "duplicate")]
+        store.append("landing_manifest", pd.DataFrame(manifest))
+        store.land_price_rows(rows[["vendor", "checksum"]], rows)
+        store.release_landed_rows(["c1", "c2"])
+        left = sorted(store.read("landed_prices")["checksum"])
+    assert left == ["c1"]  # a duplicate still holds c1; nothing holds c2

@@ -133,18 +133,20 @@ def load_price_rows(
     zone: LandingZoneResource,
     start: pd.Timestamp,
     end: pd.Timestamp,
-    keys: Collection[str] | None = None,
+    keys: Collection[str],
 ) -> Iterator[PriceFileBatch]:
-    """The placeable rows in [start, end) of every registered price file (not failed, not a duplicate) whose dates
-    overlap the window, as the manifest records it (only those at `keys` when given), in batches of files."""
+    """The placeable rows in [start, end) of the registered price files at `keys` (not failed, not a duplicate)
+    whose dates overlap the window, as the manifest records it, in batches of files; nothing is listed or read
+    when `keys` is empty."""
+    if not keys:
+        return
     registered = store.read(
         "landing_manifest",
         eq("dataset", "prices"),
         eq("status", "registered"),
         columns=["key", "first_date", "last_date"],
     )
-    if keys is not None:
-        registered = registered[registered["key"].isin(keys)]
+    registered = registered[registered["key"].isin(keys)]
     overlapping = registered[
         registered["first_date"].notna()
         & (pd.to_datetime(registered["first_date"]) < end)

@@ -33,7 +33,7 @@ def raw_prices(
         sources = set(store.stage_landed_raw_prices(start.date(), end.date(), dt.date.today(), ingested_at))
         files_read, failed = len(sources), {}
         unlanded = store.unlanded_price_files(start.date(), end.date())
-        for batch in load_price_rows(store, landing_zone, start, end, keys=unlanded) if unlanded else ():
+        for batch in load_price_rows(store, landing_zone, start, end, keys=unlanded):
             rows = batch.rows[RAW_COLUMNS].assign(ingested_at=ingested_at)
             if len(rows):
                 store.stage("raw_prices", rows)
