@@ -101,24 +101,18 @@ def _manifest_row(key: str, checksum: str, status: str) -> dict:
     }
 
 
+def _kept_rows(checksums: list[str], days: list[str]) -> pd.DataFrame:
+    """landed_prices rows of one canonical name, a row per (checksum, day), on lines 2, 3, ..."""
+    bar = {"ticker": "AAA", "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0, "as_traded_close": 1.0}
+    return pd.DataFrame({"vendor": "canonical", "checksum": checksums, "date": pd.to_datetime(days), **bar}).assign(
+        source_line=range(2, 2 + len(days))
+    )
+
+
 def test_a_row_dated_after_today_is_kept_and_read_once_its_day_has_come(project):
     """Registration keeps a future-dated row (quarantined as future_date on that day); raw_prices reads it from the
     first run on or after its date, as a parse of the file on that day would."""
-    rows = pd.DataFrame(
-        {
-            "vendor": "canonical",
-            "checksum": "c1",
-            "date": pd.to_datetime(["2017-08-01", "2017-08-03"]),
-            "ticker": "AAA",
-            "open": 1.0,
-            "high": 1.0,
-            "low": 1.0,
-            "close": 1.0,
-            "volume": 1.0,
-            "as_traded_close": 1.0,
-            "source_line": [2, 3],
-        }
-    )
+    rows = _kept_rows(["c1", "c1"], ["2017-08-01", "2017-08-03"])
     window = (dt.date(2017, 8, 1), dt.date(2017, 8, 10))
     with project["warehouse"].session() as store:
         store.append("landing_manifest", pd.DataFrame([_manifest_row("prices/canonical/a.csv", "c1", "registered")]))
@@ -137,21 +131,7 @@ def test_a_row_dated_after_today_is_kept_and_read_once_its_day_has_come(project)
 
 
 def test_kept_rows_go_only_when_no_readable_file_holds_their_content(project):
-    rows = pd.DataFrame(
-        {
-            "vendor": "canonical",
-            "checksum": ["c1", "c2"],
-            "date": pd.Timestamp("2017-08-01"),
-            "ticker": "AAA",
-            "open": 1.0,
-            "high": 1.0,
-            "low": 1.0,
-            "close": 1.0,
-            "volume": 1.0,
-            "as_traded_close": 1.0,
-            "source_line": 2,
-        }
-    )
+    rows = _kept_rows(["c1", "c2"], ["2017-08-01", "2017-08-01"])
     with project["warehouse"].session() as store:
         manifest = [_manifest_row("prices/canonical/dup.csv", "c1", "duplicate")]
         store.append("landing_manifest", pd.DataFrame(manifest))
